@@ -1,0 +1,232 @@
+"""The `zenml-tui` command: the TUI by default, headless subcommands for scripts and CI.
+
+Subcommands call the same operations as the app (`zenml_tui.platform.operations`).
+Exit codes: 0 ok, 1 errors found (each printed as file:line:col: CODE message), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from zenml_tui import __version__
+from zenml_tui.platform.definition import ScopeError
+from zenml_tui.platform.errors import Diagnostic
+
+
+def _print_errors(errors: Sequence[Diagnostic], stream=None) -> None:
+    stream = stream or sys.stdout
+    cwd = Path.cwd()
+    for d in errors:
+        print(d.format(relative_to=cwd), file=stream)
+    files = {d.file for d in errors}
+    stream.flush()
+    print(
+        f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {len(files)} "
+        f"file{'s' if len(files) != 1 else ''}",
+        file=sys.stderr,
+    )
+
+
+def _add_platform(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--platform",
+        metavar="DIR",
+        help="platform directory (default: the current directory if it holds "
+        "platform.yaml, else the bundled example acme-ml)",
+    )
+
+
+def _add_scope(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--env", required=True, metavar="ENV", help="environment")
+    p.add_argument("--team", metavar="TEAM", help="narrow to a team")
+    p.add_argument("--project", metavar="PROJECT", help="narrow to a project (implies its team)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zenml-tui",
+        description="Run ZenML ML infrastructure as code: layered config, Terraform plans, "
+        "live server state. Without a command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"zenml-tui {__version__}")
+    _add_platform(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check every layer of every scope")
+    _add_platform(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("render", help="print the merged configuration of a scope")
+    _add_platform(p)
+    _add_scope(p)
+    p.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    p.add_argument(
+        "--tfvars",
+        action="store_true",
+        help="print exactly the tfvars JSON Terraform receives for the environment",
+    )
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE (atomically)")
+
+    p = sub.add_parser("explain", help="show a value and where it comes from")
+    _add_platform(p)
+    _add_scope(p)
+    p.add_argument(
+        "key", metavar="KEY.PATH", help="dotted path, e.g. components.orchestrator.flavor"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def _session(args: argparse.Namespace):
+    from zenml_tui.platform.operations import PlatformLoadError, open_platform
+
+    try:
+        return open_platform(args.platform)
+    except PlatformLoadError as exc:
+        _print_errors(exc.diagnostics)
+        return None
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from zenml_tui.platform.operations import validate
+
+    session = _session(args)
+    if session is None:
+        return 1
+    errors = validate(session)
+    if args.json:
+        print(json.dumps([_diag_dict(d) for d in errors], indent=2))
+        return 1 if errors else 0
+    if errors:
+        _print_errors(errors)
+        return 1
+    p = session.platform
+    n = len(p.scopes())
+    print(f"{p.name}: {n} scopes in {len(p.spec.environments)} environments are valid")
+    return 0
+
+
+def _diag_dict(d: Diagnostic) -> dict:
+    return {
+        "code": d.code.value,
+        "file": d.file,
+        "line": d.line,
+        "col": d.col,
+        "path": d.path,
+        "layer": d.layer,
+        "message": d.message,
+        "hint": d.hint,
+    }
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        from zenml_tui.fsutil import write_atomic
+
+        write_atomic(Path(output), text)
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from zenml_tui.platform import operations
+    from zenml_tui.platform.render import dump_json, render_scope
+
+    session = _session(args)
+    if session is None:
+        return 1
+    if session.load_errors:
+        _print_errors(session.load_errors)
+        return 1
+    if args.tfvars:
+        if args.team or args.project:
+            print(
+                "zenml-tui: --tfvars renders a whole environment; drop --team/--project",
+                file=sys.stderr,
+            )
+            return 2
+        data, errors = operations.tfvars(session, args.env)
+        if errors:
+            _print_errors(errors)
+            return 1
+        _emit(dump_json(data), args.output)
+        return 0
+    result = operations.merge_scope(session, args.env, args.team, args.project)
+    if result.errors:
+        _print_errors(result.errors)
+        return 1
+    _emit(render_scope(result, args.format), args.output)
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from zenml_tui.platform import operations
+    from zenml_tui.platform.explain import ExplainError
+
+    session = _session(args)
+    if session is None:
+        return 1
+    try:
+        ex = operations.explain_value(session, args.env, args.key, args.team, args.project)
+    except ExplainError as exc:
+        print(f"zenml-tui: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(ex.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(ex.format(relative_to=Path.cwd()))
+    return 0
+
+
+def cmd_overview(args: argparse.Namespace) -> int:
+    session = _session(args)
+    if session is None:
+        return 1
+    p = session.platform
+    print(f"platform {p.name} (stack {p.spec.stack_version}, {p.spec.cloud}) at {p.root}")
+    for name, env in p.spec.environments.items():
+        flag = "  PROTECTED" if env.protected else ""
+        print(f"  env {name:<10} workspace {env.workspace:<10} provider {env.provider}{flag}")
+    print(
+        f"  teams: {', '.join(p.spec.teams) or '-'}; projects: {', '.join(p.spec.projects) or '-'}"
+    )
+    print(
+        "try: zenml-tui render --env local | zenml-tui explain --env prod components.step_operator"
+    )
+    return 0
+
+
+COMMANDS = {"validate": cmd_validate, "render": cmd_render, "explain": cmd_explain}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = COMMANDS.get(args.command or "", cmd_overview)
+    try:
+        return handler(args)
+    except ScopeError as exc:
+        print(f"zenml-tui: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # never a traceback for the user; one for us on request
+        if os.environ.get("ZENML_TUI_DEBUG"):
+            raise
+        print(
+            f"zenml-tui: internal error: {type(exc).__name__}: {exc}\n"
+            "  set ZENML_TUI_DEBUG=1 for the traceback and report it",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

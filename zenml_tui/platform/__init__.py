@@ -1,0 +1,1 @@
+"""Platform model, layering engine, validation and rendering. Never imports Textual."""

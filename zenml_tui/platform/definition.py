@@ -1,0 +1,440 @@
+"""The platform definition: `platform.yaml` plus one YAML file per layer.
+
+platform.yaml            name, stack_version, cloud, secrets, environments, teams, projects
+layers/base.yaml         base layer (required)
+layers/env/<env>.yaml    one per environment (optional)
+layers/team/<team>.yaml  one per team (optional)
+layers/project/<p>.yaml  one per project (optional)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from zenml_tui.platform.errors import Code, Diagnostic, did_you_mean
+from zenml_tui.platform.nodes import LIST, MAP, LayerRef, LNode, Mark, format_path
+from zenml_tui.platform.schema import COMPONENT_TYPES, ComponentType
+from zenml_tui.platform.yamlload import parse_file
+
+PLATFORM_FILE = "platform.yaml"
+STATE_DIR = ".zenml-tui"
+_NAME = r"^[a-z][a-z0-9_-]*$"
+_WORKSPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+COLORS = ("green", "blue", "cyan", "magenta", "yellow", "orange", "red", "white")
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class RemoteServer(_Closed):
+    """A ZenML server reached over the network; its API key is read from `api_key_env`."""
+
+    url: Annotated[str, Field(pattern=r"^https?://")]
+    api_key_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class Environment(_Closed):
+    workspace: str
+    server: Literal["local"] | RemoteServer = "local"
+    protected: bool = False
+    color: Literal["green", "blue", "cyan", "magenta", "yellow", "orange", "red", "white"] = "blue"
+    provider: Literal["bundled", "registry"] = "bundled"
+    description: str = ""
+
+    @field_validator("workspace")
+    @classmethod
+    def _workspace_name(cls, v: str) -> str:
+        if not _WORKSPACE.match(v):
+            raise ValueError("a Terraform workspace name uses letters, digits, '-', '_' and '.'")
+        return v
+
+
+class Team(_Closed):
+    components: list[ComponentType] = []
+    description: str = ""
+
+
+class Project(_Closed):
+    team: str
+    description: str = ""
+
+
+class SecretSource(_Closed):
+    """Where a secret's value is read when Terraform runs: an environment variable."""
+
+    env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+    description: str = ""
+
+
+class PlatformFile(_Closed):
+    platform: Annotated[str, Field(pattern=_NAME)]
+    stack_version: str
+    cloud: Literal["gcp", "aws", "azure", "local"] = "gcp"
+    secrets: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], SecretSource] = {}
+    environments: dict[Annotated[str, Field(pattern=_NAME)], Environment]
+    teams: dict[Annotated[str, Field(pattern=_NAME)], Team] = {}
+    projects: dict[Annotated[str, Field(pattern=_NAME)], Project] = {}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """An environment, optionally narrowed to a team, optionally to one of its projects."""
+
+    environment: str
+    team: str | None = None
+    project: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.project:
+            return f"project scope {self.environment}/{self.team}/{self.project}"
+        if self.team:
+            return f"team scope {self.environment}/{self.team}"
+        return f"environment scope {self.environment}"
+
+    @property
+    def short(self) -> str:
+        return "/".join(p for p in (self.environment, self.team, self.project) if p)
+
+
+@dataclass
+class Platform:
+    """A loaded platform definition."""
+
+    root: Path
+    spec: PlatformFile
+    marks: LNode  # platform.yaml's parsed tree, to locate later errors
+
+    @property
+    def name(self) -> str:
+        return self.spec.platform
+
+    @property
+    def file(self) -> Path:
+        return self.root / PLATFORM_FILE
+
+    @property
+    def state_dir(self) -> Path:
+        """Where the app keeps runs, servers and caches for this platform."""
+        local = self.root / STATE_DIR
+        if os.access(self.root, os.W_OK) and not _inside_package(self.root):
+            return local
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+        key = re.sub(r"[^A-Za-z0-9]+", "_", str(self.root.resolve())).strip("_")
+        return base / "zenml-tui" / key
+
+    def layer_path(self, ref: LayerRef) -> Path:
+        if ref.kind == "base":
+            return self.root / "layers" / "base.yaml"
+        return self.root / "layers" / ref.kind / f"{ref.name}.yaml"
+
+    def layers_for(self, scope: Scope) -> list[LayerRef]:
+        refs = [LayerRef("base"), LayerRef("env", scope.environment)]
+        if scope.team:
+            refs.append(LayerRef("team", scope.team))
+        if scope.project:
+            refs.append(LayerRef("project", scope.project))
+        return refs
+
+    def context(self, scope: Scope) -> dict[str, str | None]:
+        return {
+            "environment": scope.environment,
+            "team": scope.team,
+            "project": scope.project,
+            "platform": self.spec.platform,
+            "stack_version": self.spec.stack_version,
+            "cloud": self.spec.cloud,
+        }
+
+    def scopes(self) -> list[Scope]:
+        """Every scope: each environment, each team in it, each project in it."""
+        out: list[Scope] = []
+        for env in self.spec.environments:
+            out.append(Scope(env))
+            for team in self.spec.teams:
+                out.append(Scope(env, team))
+                for project, p in self.spec.projects.items():
+                    if p.team == team:
+                        out.append(Scope(env, team, project))
+        return out
+
+    def scope(self, environment: str, team: str | None = None, project: str | None = None) -> Scope:
+        """A checked scope; raises ScopeError with a "did you mean" hint."""
+        spec = self.spec
+        if environment not in spec.environments:
+            raise ScopeError(_unknown("environment", environment, spec.environments))
+        if project is not None:
+            if project not in spec.projects:
+                raise ScopeError(_unknown("project", project, spec.projects))
+            owner = spec.projects[project].team
+            if team is not None and team != owner:
+                raise ScopeError(f"project '{project}' belongs to team '{owner}', not '{team}'")
+            team = owner
+        if team is not None and team not in spec.teams:
+            raise ScopeError(_unknown("team", team, spec.teams))
+        return Scope(environment, team, project)
+
+    def locate(self, path: tuple) -> tuple[int, int]:
+        """line, col of a path in platform.yaml (the deepest part that exists)."""
+        mark = _mark_at(self.marks, path)
+        return mark.line, mark.col
+
+
+def _inside_package(path: Path) -> bool:
+    """True for the example bundled in an installed wheel: never write state there."""
+    from zenml_tui.resources import bundled_root
+
+    return bundled_root() in path.resolve().parents
+
+
+class ScopeError(ValueError):
+    """An unknown environment, team or project was asked for."""
+
+
+def _unknown(kind: str, name: str, known: Any) -> str:
+    hint = did_you_mean(name, known)
+    return f"unknown {kind} '{name}'" + (f"; {hint}" if hint else f" (known: {', '.join(known)})")
+
+
+def lnode_plain(node: LNode) -> Any:
+    if node.kind == MAP:
+        return {k: lnode_plain(v) for k, v in node.value.items()}
+    if node.kind == LIST:
+        return [lnode_plain(v) for v in node.value]
+    return node.value
+
+
+def load_platform(root: Path) -> tuple[Platform | None, list[Diagnostic]]:
+    """Load and check platform.yaml and the layer directory's file names."""
+    root = root.resolve()
+    file = root / PLATFORM_FILE
+    tree, errors, _ = parse_file(file)
+    if tree is None:
+        return None, errors
+    for node in _tagged(tree):
+        errors.append(
+            Diagnostic(
+                Code.MISPLACED_TAG,
+                f"!{node.tag} belongs in layer files, not platform.yaml",
+                str(file),
+                node.mark.line,
+                node.mark.col,
+            )
+        )
+    try:
+        spec = PlatformFile.model_validate(lnode_plain(tree))
+    except ValidationError as exc:
+        for e in exc.errors(include_url=False, include_input=False):
+            loc = tuple(e["loc"])
+            mark = _mark_at(tree, loc)
+            path = format_path([p for p in loc if not (isinstance(p, str) and p.startswith("["))])
+            msg = e["msg"].replace("Input should be", "expected")
+            if e["type"] == "extra_forbidden":
+                parent_fields = _fields_at(loc[:-1])
+                hint = did_you_mean(str(loc[-1]), parent_fields)
+                msg = f"unknown key '{loc[-1]}'"
+            elif e["type"] == "missing":
+                msg, hint = f"'{path}' is required", ""
+            else:
+                hint = ""
+                if e["type"] == "value_error":
+                    msg = str(e.get("ctx", {}).get("error", msg))
+            errors.append(
+                Diagnostic(
+                    Code.PLATFORM_INVALID, msg, str(file), mark.line, mark.col, path, hint=hint
+                )
+            )
+        return None, errors
+    platform = Platform(root, spec, tree)
+    errors.extend(_cross_checks(platform))
+    return platform, errors
+
+
+def _mark_at(tree: LNode, loc: tuple) -> Mark:
+    """The mark of the deepest node along `loc`; for a final key, the key's own mark."""
+    node = tree
+    for i, seg in enumerate(loc):
+        if node.kind == MAP and seg in node.value:
+            if i == len(loc) - 1 and node.key_marks and seg in node.key_marks:
+                return node.key_marks[seg]
+            node = node.value[seg]
+        elif node.kind == LIST and isinstance(seg, int) and seg < len(node.value):
+            node = node.value[seg]
+        else:
+            break
+    return node.mark
+
+
+def _tagged(node: LNode) -> list[LNode]:
+    out = [node] if node.tag else []
+    if node.kind == MAP:
+        for v in node.value.values():
+            out.extend(_tagged(v))
+    elif node.kind == LIST:
+        for v in node.value:
+            out.extend(_tagged(v))
+    return out
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    model: Any = PlatformFile
+    for seg in loc:
+        if isinstance(seg, int):
+            continue
+        info = getattr(model, "model_fields", {}).get(seg)
+        if info is None:
+            # inside a dict[str, Model]: the value model
+            continue
+        ann = info.annotation
+        args = getattr(ann, "__args__", ())
+        model = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), ann)
+    return list(getattr(model, "model_fields", {}))
+
+
+def _cross_checks(p: Platform) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    spec = p.spec
+    file = str(p.file)
+    for name, proj in spec.projects.items():
+        if proj.team not in spec.teams:
+            line, col = p.locate(("projects", name, "team"))
+            out.append(
+                Diagnostic(
+                    Code.PLATFORM_INVALID,
+                    f"project '{name}' names unknown team '{proj.team}'",
+                    file,
+                    line,
+                    col,
+                    f"projects.{name}.team",
+                    hint=did_you_mean(proj.team, spec.teams),
+                )
+            )
+    for name, team in spec.teams.items():
+        dup = {c for c in team.components if team.components.count(c) > 1}
+        if dup:
+            line, col = p.locate(("teams", name, "components"))
+            out.append(
+                Diagnostic(
+                    Code.PLATFORM_INVALID,
+                    f"team '{name}' lists {', '.join(sorted(dup))} twice",
+                    file,
+                    line,
+                    col,
+                )
+            )
+    workspaces: dict[str, str] = {}
+    for name, env in spec.environments.items():
+        if env.workspace in workspaces:
+            line, col = p.locate(("environments", name, "workspace"))
+            out.append(
+                Diagnostic(
+                    Code.PLATFORM_INVALID,
+                    f"environments '{workspaces[env.workspace]}' and '{name}' share "
+                    f"workspace '{env.workspace}'; each environment needs its own state",
+                    file,
+                    line,
+                    col,
+                )
+            )
+        workspaces[env.workspace] = name
+    # layer files that name no environment, team or project
+    known = {"env": spec.environments, "team": spec.teams, "project": spec.projects}
+    layers = p.root / "layers"
+    if not (layers / "base.yaml").is_file():
+        out.append(
+            Diagnostic(
+                Code.FILE_MISSING,
+                "the base layer layers/base.yaml is missing",
+                str(layers / "base.yaml"),
+                1,
+                1,
+                hint="every platform needs a base layer (it may be `{}`)",
+            )
+        )
+    if layers.is_dir():
+        for entry in sorted(layers.iterdir()):
+            if entry.is_file() and entry.name != "base.yaml" and entry.suffix in (".yaml", ".yml"):
+                out.append(
+                    Diagnostic(
+                        Code.UNKNOWN_LAYER,
+                        f"'{entry.name}' is not a layer; layers are base.yaml and "
+                        "env/, team/, project/ files",
+                        str(entry),
+                        1,
+                        1,
+                    )
+                )
+            elif entry.is_dir() and entry.name not in known:
+                out.append(
+                    Diagnostic(
+                        Code.UNKNOWN_LAYER,
+                        f"'layers/{entry.name}/' is not a layer directory",
+                        str(entry),
+                        1,
+                        1,
+                        hint=did_you_mean(entry.name, known) or "use env/, team/ or project/",
+                    )
+                )
+        for kind, names in known.items():
+            d = layers / kind
+            if not d.is_dir():
+                continue
+            for f in sorted(d.iterdir()):
+                if f.suffix == ".yml":
+                    out.append(
+                        Diagnostic(
+                            Code.UNKNOWN_LAYER,
+                            f"layer files end in .yaml: rename {f.name} to {f.stem}.yaml",
+                            str(f),
+                            1,
+                            1,
+                        )
+                    )
+                elif f.suffix == ".yaml" and f.stem not in names:
+                    word = {"env": "environment"}.get(kind, kind)
+                    out.append(
+                        Diagnostic(
+                            Code.UNKNOWN_LAYER,
+                            f"layer for unknown {word} '{f.stem}' (not in platform.yaml)",
+                            str(f),
+                            1,
+                            1,
+                            hint=did_you_mean(f.stem, names) or f"add '{f.stem}' to platform.yaml",
+                        )
+                    )
+    return out
+
+
+def find_platform(explicit: str | os.PathLike[str] | None, cwd: Path | None = None) -> Path:
+    """--platform DIR, else the current directory if it holds platform.yaml, else the
+    bundled example."""
+    if explicit:
+        return Path(explicit)
+    here = Path.cwd() if cwd is None else cwd
+    if (here / PLATFORM_FILE).is_file():
+        return here
+    from zenml_tui.resources import example_platform
+
+    return example_platform()
+
+
+__all__ = [
+    "COLORS",
+    "COMPONENT_TYPES",
+    "Environment",
+    "Platform",
+    "PlatformFile",
+    "Project",
+    "Scope",
+    "ScopeError",
+    "Team",
+    "find_platform",
+    "load_platform",
+]

@@ -1,0 +1,294 @@
+"""The layering engine: parse, fold, resolve and validate one scope, with caches.
+
+Layer files are parsed once per (mtime, size); an editor buffer once per text. Fold
+prefixes (base<env, base<env<team) are cached by the versions of the layers in them, so
+re-merging after a keystroke in a project layer re-does only the project layer's fold.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zenml_tui.platform.definition import Platform, Scope
+from zenml_tui.platform.errors import Code, Diagnostic, dedupe_locations
+from zenml_tui.platform.interpolate import resolve
+from zenml_tui.platform.merge import LayerMerge
+from zenml_tui.platform.nodes import (
+    HAS_REQUIRED,
+    LIST,
+    MAP,
+    REQUIRED,
+    LayerRef,
+    LNode,
+    Mark,
+    MNode,
+    Prov,
+    format_path,
+    lookup,
+    to_plain,
+)
+from zenml_tui.platform.validate import check_complete, check_layer
+from zenml_tui.platform.yamlload import decode, parse_text
+
+# Component types the base stack of an environment is made of (ZenML requires the
+# orchestrator and the artifact store in every stack).
+BASE_STACK_TYPES = ("artifact_store", "container_registry", "orchestrator", "image_builder")
+REQUIRED_STACK_TYPES = ("artifact_store", "orchestrator")
+
+_versions = itertools.count(1)
+
+
+@dataclass
+class LayerDoc:
+    """One layer as read: its tree (None when missing or unreadable) and its own errors."""
+
+    ref: LayerRef
+    path: Path
+    tree: LNode | None
+    errors: list[Diagnostic]
+    exists: bool
+    from_buffer: bool = False
+    version: int = field(default_factory=lambda: next(_versions))
+
+
+@dataclass
+class ScopeResult:
+    """The merged configuration of one scope."""
+
+    scope: Scope
+    layers: list[LayerDoc]
+    merged: MNode  # before interpolation
+    tree: MNode  # resolved
+    errors: list[Diagnostic]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def plain(self) -> dict:
+        """Plain values, secrets as «secret:NAME»."""
+        return to_plain(self.tree)
+
+    def node(self, path: tuple) -> MNode | None:
+        return lookup(self.tree, path)
+
+    def deletion(self, path: tuple) -> Prov | None:
+        """The provenance of a deleted key, when `path` was removed by `!delete`."""
+        if not path:
+            return None
+        parent = lookup(self.tree, path[:-1])
+        if parent is None or parent.kind != MAP or not parent.deleted:
+            return None
+        return parent.deleted.get(path[-1])  # type: ignore[arg-type]
+
+
+class PlatformEngine:
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.secrets = set(platform.spec.secrets)
+        self._files: dict[Path, tuple[tuple[int, int], LayerDoc]] = {}
+        self._buffers: dict[tuple[Path, str], LayerDoc] = {}
+        self._prefix: dict[tuple[int, ...], tuple[MNode | None, list[Diagnostic]]] = {}
+        self._scopes: dict[tuple[Scope, tuple[int, ...]], ScopeResult] = {}
+
+    # -- layers ---------------------------------------------------------------------------
+    def layer(self, ref: LayerRef, buffers: dict[Path, str] | None = None) -> LayerDoc:
+        path = self.platform.layer_path(ref)
+        if buffers and path in buffers:
+            text = buffers[path]
+            key = (path, text)
+            doc = self._buffers.get(key)
+            if doc is None:
+                if len(self._buffers) > 16:
+                    self._buffers.clear()
+                doc = self._parse(ref, path, text, from_buffer=True)
+                self._buffers[key] = doc
+            return doc
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            stamp = (-1, -1)
+        else:
+            stamp = (st.st_mtime_ns, st.st_size)
+        cached = self._files.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        if stamp == (-1, -1):
+            doc = LayerDoc(ref, path, None, [], exists=False)
+        else:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                err = Diagnostic(Code.FILE_UNREADABLE, exc.strerror or str(exc), str(path), 1, 1)
+                doc = LayerDoc(ref, path, None, [err], exists=True)
+            else:
+                text, derr = decode(data, str(path))
+                if derr is not None or text is None:
+                    doc = LayerDoc(ref, path, None, [derr] if derr else [], exists=True)
+                else:
+                    doc = self._parse(ref, path, text)
+        self._files[path] = (stamp, doc)
+        return doc
+
+    def _parse(self, ref: LayerRef, path: Path, text: str, from_buffer: bool = False) -> LayerDoc:
+        tree, errors = parse_text(text, str(path))
+        errors = [_with_layer(e, ref.label) for e in errors]
+        if tree is not None:
+            errors.extend(check_layer(tree, ref.label))
+        return LayerDoc(ref, path, tree, errors, exists=True, from_buffer=from_buffer)
+
+    # -- scopes ---------------------------------------------------------------------------
+    def scope(self, scope: Scope, buffers: dict[Path, str] | None = None) -> ScopeResult:
+        refs = self.platform.layers_for(scope)
+        docs = [self.layer(r, buffers) for r in refs]
+        versions = tuple(d.version for d in docs)
+        cached = self._scopes.get((scope, versions))
+        if cached is not None:
+            return cached
+        merged, merge_errors = self._fold(docs)
+        if merged is None:
+            merged = MNode(MAP, {}, Prov("base", Mark(str(docs[0].path), 1, 1), "set", "{}"))
+        context = self.platform.context(scope)
+        tree, ref_errors = resolve(merged, context, self.secrets, scope.label)
+        # merge errors first: a kind conflict explains more than the layer's type error
+        errors: list[Diagnostic] = list(merge_errors)
+        for d in docs:
+            errors.extend(d.errors)
+        errors.extend(ref_errors)
+        required = self._required_errors(tree, scope, docs)
+        errors.extend(required)
+        layers_hint = ", ".join(str(self._rel(d.path)) for d in docs[1:]) or str(
+            self._rel(docs[0].path)
+        )
+        # the merged check repeats what a layer check already located: keep the layer's
+        reported = {(e.code, e.path) for e in errors}
+        placeholders = {e.path for e in required}
+        errors.extend(
+            e
+            for e in check_complete(tree, scope.label, layers_hint)
+            if (e.code, e.path) not in reported and e.path not in placeholders
+        )
+        errors.extend(self._component_errors(tree, scope))
+        result = ScopeResult(scope, docs, merged, tree, dedupe_locations(errors))
+        if len(self._scopes) > 4096:
+            self._scopes.clear()
+        self._scopes[(scope, versions)] = result
+        return result
+
+    def _fold(self, docs: list[LayerDoc]) -> tuple[MNode | None, list[Diagnostic]]:
+        """Fold layers, reusing the cached fold of the longest known prefix."""
+        n = len(docs)
+        start, node, errors = 0, None, []
+        for k in range(n, 0, -1):
+            hit = self._prefix.get(tuple(d.version for d in docs[:k]))
+            if hit is not None:
+                start, (node, errors) = k, hit
+                errors = list(errors)
+                break
+        for k in range(start, n):
+            d = docs[k]
+            if d.tree is not None:
+                lm = LayerMerge(d.ref)
+                node = lm.merge_root(node, d.tree)
+                errors.extend(lm.errors)
+            if k < 3 and not any(x.from_buffer for x in docs[: k + 1]):  # shared prefixes
+                if len(self._prefix) > 1024:
+                    self._prefix.clear()
+                self._prefix[tuple(x.version for x in docs[: k + 1])] = (node, list(errors))
+        return node, errors
+
+    def _rel(self, path: Path) -> Path:
+        try:
+            return path.relative_to(self.platform.root)
+        except ValueError:  # pragma: no cover
+            return path
+
+    def _required_errors(self, tree: MNode, scope: Scope, docs: list[LayerDoc]) -> list[Diagnostic]:
+        if not tree.flags & HAS_REQUIRED:
+            return []
+        out: list[Diagnostic] = []
+        could = " or ".join(str(self._rel(d.path)) for d in docs[1:]) or "a higher layer"
+
+        def visit(node: MNode, path: tuple) -> None:
+            if not node.flags & HAS_REQUIRED:
+                return
+            if node.kind == REQUIRED:
+                m = node.prov.mark
+                what = f" ({node.value})" if node.value else ""
+                out.append(
+                    Diagnostic(
+                        Code.REQUIRED_UNFILLED,
+                        f"'{format_path(path)}'{what} is !required but no layer of "
+                        f"{scope.label} sets it",
+                        m.file,
+                        m.line,
+                        m.col,
+                        format_path(path),
+                        node.prov.layer,
+                        f"set it in {could}",
+                    )
+                )
+            elif node.kind == MAP:
+                for k, v in node.value.items():
+                    visit(v, (*path, k))
+            elif node.kind == LIST:
+                for i, v in enumerate(node.value):
+                    visit(v, (*path, i))
+
+        visit(tree, ())
+        return out
+
+    def _component_errors(self, tree: MNode, scope: Scope) -> list[Diagnostic]:
+        """Every stack needs its orchestrator and artifact store; each team need must be
+        defined in the team's scopes, or explicitly `!delete`d by the environment."""
+        out: list[Diagnostic] = []
+        comps = lookup(tree, ("components",))
+        present = set(comps.value) if comps is not None and comps.kind == MAP else set()
+        deleted = set(comps.deleted or {}) if comps is not None and comps.kind == MAP else set()
+        for t in REQUIRED_STACK_TYPES:
+            if t not in present:
+                gone = comps.deleted.get(t) if comps is not None and comps.deleted else None
+                where = (gone or (comps or tree).prov).mark
+                out.append(
+                    Diagnostic(
+                        Code.MISSING_COMPONENT,
+                        f"every ZenML stack needs an {t}, but {scope.label} defines no "
+                        f"components.{t}",
+                        where.file,
+                        where.line,
+                        where.col,
+                        f"components.{t}",
+                    )
+                )
+        if scope.team:
+            team = self.platform.spec.teams[scope.team]
+            for i, need in enumerate(team.components):
+                if need in present or need in deleted:
+                    continue
+                line, col = self.platform.locate(("teams", scope.team, "components", i))
+                out.append(
+                    Diagnostic(
+                        Code.MISSING_COMPONENT,
+                        f"team '{scope.team}' needs a {need}, but {scope.label} defines no "
+                        f"components.{need}",
+                        str(self.platform.file),
+                        line,
+                        col,
+                        f"components.{need}",
+                        hint=f"define components.{need} in a layer, or `!delete` it in the "
+                        "environment's layer where it does not exist",
+                    )
+                )
+        return out
+
+    def all_scopes(self) -> list[ScopeResult]:
+        return [self.scope(s) for s in self.platform.scopes()]
+
+
+def _with_layer(d: Diagnostic, layer: str) -> Diagnostic:
+    if d.layer:
+        return d
+    return Diagnostic(d.code, d.message, d.file, d.line, d.col, d.path, layer, d.hint)

@@ -1,0 +1,123 @@
+"""Answer "where does this value come from?" in one call (rule 12)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zenml_tui.platform.engine import ScopeResult
+from zenml_tui.platform.errors import did_you_mean
+from zenml_tui.platform.nodes import (
+    LIST,
+    MAP,
+    REQUIRED,
+    SECRET,
+    MNode,
+    Prov,
+    format_path,
+    lookup,
+    parse_path,
+    to_plain,
+)
+
+
+class ExplainError(KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass
+class Explanation:
+    path: str
+    scope_label: str
+    layers: list[str]
+    value: Any  # plain, secrets as «secret:NAME»
+    kind: str  # map | list | scalar | secret | required | deleted
+    chain: list[Prov] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "scope": self.scope_label,
+            "layers": self.layers,
+            "kind": self.kind,
+            "value": self.value,
+            "chain": [p.to_dict() for p in self.chain],
+        }
+
+    def format(self, relative_to: Path | None = None) -> str:
+        from zenml_tui.platform.nodes import display
+
+        shown = "(deleted)" if self.kind == "deleted" else display(self.value)
+        if self.kind == "required":
+            shown = "!required (unset)"
+        lines = [f"{self.path} = {shown}", f"  in {self.scope_label} ({' < '.join(self.layers)})"]
+        width = max((len(p.layer) for p in self.chain), default=4)
+        wheres = [
+            f"{_rel(p.mark.file, relative_to)}:{p.mark.line}:{p.mark.col}" for p in self.chain
+        ]
+        wwidth = max((len(w) for w in wheres), default=0)
+        for i, (p, where) in enumerate(zip(self.chain, wheres, strict=True), 1):
+            lines.append(f"  {i}. {p.layer:<{width}}  {where:<{wwidth}}  {p.op:<12}  {p.display}")
+            for ref_path, ref in p.refs:
+                src = (
+                    f"{ref.layer} {_rel(ref.mark.file, relative_to)}:{ref.mark.line}:{ref.mark.col}"
+                    if ref
+                    else "context"
+                )
+                lines.append(f"       ${{{ref_path}}} <- {src}")
+        return "\n".join(lines)
+
+
+def _rel(file: str, base: Path | None) -> str:
+    if base is None:
+        return file
+    try:
+        return str(Path(file).resolve().relative_to(base.resolve()))
+    except ValueError:
+        return file
+
+
+def explain(result: ScopeResult, path_text: str) -> Explanation:
+    try:
+        path = parse_path(path_text)
+    except ValueError as exc:
+        raise ExplainError(f"invalid path: {exc}") from None
+    layers = [d.ref.label for d in result.layers]
+    label = result.scope.label
+    node = lookup(result.tree, path) or lookup(result.merged, path)
+    if node is not None:
+        kind = {MAP: "map", LIST: "list", SECRET: "secret", REQUIRED: "required"}.get(
+            node.kind, "scalar"
+        )
+        value = None if node.kind == REQUIRED else to_plain(node)
+        return Explanation(format_path(path), label, layers, value, kind, node.prov.chain())
+    deleted = result.deletion(path)
+    if deleted is None:
+        parent = lookup(result.merged, path[:-1]) if len(path) > 1 else result.merged
+        deleted = (
+            parent.deleted.get(path[-1])  # type: ignore[arg-type]
+            if parent is not None and parent.kind == MAP and parent.deleted
+            else None
+        )
+    if deleted is not None:
+        return Explanation(format_path(path), label, layers, None, "deleted", deleted.chain())
+    raise ExplainError(_not_found(result.merged, path, label))
+
+
+def _not_found(root: MNode, path: tuple, label: str) -> str:
+    node: MNode | None = root
+    for i, seg in enumerate(path):
+        nxt = lookup(node, (seg,)) if node is not None else None
+        if nxt is None:
+            msg = f"no value at '{format_path(path)}' in {label}"
+            if node is not None and node.kind == MAP:
+                hint = did_you_mean(str(seg), node.value)
+                where = format_path(path[:i]) or "the top level"
+                if hint:
+                    return f"{msg}; {hint}"
+                return f"{msg} ({where} has: {', '.join(node.value) or 'nothing'})"
+            return msg
+        node = nxt
+    return f"no value at '{format_path(path)}' in {label}"  # pragma: no cover

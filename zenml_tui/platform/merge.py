@@ -1,0 +1,257 @@
+"""The layering fold: deep merge of one layer over the merged result of the layers below.
+
+Implements rules 1-7, 9 and 12 of the layering spec. The result is immutable and shares
+every subtree the layer does not touch, so merging a small project layer over a large
+environment costs only what the project layer mentions.
+"""
+
+from __future__ import annotations
+
+import os
+
+from zenml_tui.platform.errors import Code, Diagnostic, did_you_mean
+from zenml_tui.platform.nodes import (
+    HAS_REFS,
+    HAS_REQUIRED,
+    LIST,
+    MAP,
+    REQUIRED,
+    SCALAR,
+    LayerRef,
+    LNode,
+    Mark,
+    MNode,
+    Prov,
+    display,
+    format_path,
+)
+
+_KIND_WORD = {MAP: "a map", LIST: "a list", SCALAR: "a scalar", REQUIRED: "a !required placeholder"}
+
+
+def scalar_flags(value: object) -> int:
+    return HAS_REFS if isinstance(value, str) and "${" in value else 0
+
+
+def child_flags(children: object) -> int:
+    f = 0
+    values = children.values() if isinstance(children, dict) else children
+    for c in values:  # type: ignore[union-attr]
+        f |= c.flags
+        if f == HAS_REFS | HAS_REQUIRED:
+            break
+    return f
+
+
+class LayerMerge:
+    """Merges one layer (an `LNode` tree) over a lower `MNode` tree, collecting errors."""
+
+    def __init__(self, layer: LayerRef) -> None:
+        self.layer = layer
+        self.label = layer.label
+        self.errors: list[Diagnostic] = []
+
+    # -- errors -------------------------------------------------------------------------
+    def _err(self, code: Code, msg: str, mark: Mark, path: tuple, hint: str = "") -> None:
+        self.errors.append(
+            Diagnostic(
+                code, msg, mark.file, mark.line, mark.col, format_path(path), self.label, hint
+            )
+        )
+
+    # -- building values with nothing below -----------------------------------------------
+    def fresh(
+        self, ln: LNode, path: tuple, op: str = "set", prev: Prov | None = None
+    ) -> MNode | None:
+        tag = ln.tag
+        if tag == "invalid":
+            return None
+        if tag == "delete":
+            self._err(
+                Code.DELETE_MISSING,
+                f"!delete of '{format_path(path)}', which no lower layer defines",
+                ln.mark,
+                path,
+            )
+            return None
+        if tag == "required":
+            if self.layer.kind != "base":
+                self._err(
+                    Code.MISPLACED_TAG,
+                    "!required is a placeholder for base.yaml; a higher layer must set a value",
+                    ln.mark,
+                    path,
+                )
+                return None
+            if ln.kind != SCALAR or (ln.value is not None and not isinstance(ln.value, str)):
+                self._err(
+                    Code.MISPLACED_TAG,
+                    "!required takes no value (or a short description string)",
+                    ln.mark,
+                    path,
+                )
+            note = ln.value if isinstance(ln.value, str) else None
+            return MNode(
+                REQUIRED, note, Prov(self.label, ln.mark, op, "!required", prev), HAS_REQUIRED
+            )
+        if tag == "replace":
+            op = "replaced"
+        elif tag == "append":
+            if ln.kind != LIST:
+                self._err(Code.MISPLACED_TAG, "!append takes a list", ln.mark, path)
+                return None
+            op = "appended"
+        if ln.kind == MAP:
+            children: dict[str, MNode] = {}
+            for key, child in ln.value.items():
+                node = self.fresh(child, (*path, key))
+                if node is not None:
+                    children[key] = node
+            return MNode(
+                MAP, children, Prov(self.label, ln.mark, op, "{…}", prev), child_flags(children)
+            )
+        if ln.kind == LIST:
+            items = self._list_items(ln, path, "appended" if op == "appended" else "set", 0)
+            return MNode(
+                LIST,
+                items,
+                Prov(self.label, ln.mark, op, f"[{len(items)} items]", prev),
+                child_flags(items),
+            )
+        return MNode(
+            SCALAR,
+            ln.value,
+            Prov(self.label, ln.mark, op, display(ln.value), prev),
+            scalar_flags(ln.value),
+        )
+
+    def _list_items(self, ln: LNode, path: tuple, op: str, start: int) -> list[MNode]:
+        items: list[MNode] = []
+        for i, child in enumerate(ln.value):
+            if child.tag in ("delete", "append", "required"):
+                self._err(
+                    Code.MISPLACED_TAG,
+                    f"!{child.tag} cannot tag a list item",
+                    child.mark,
+                    (*path, start + i),
+                )
+                continue
+            node = self.fresh(child, (*path, start + i), op)
+            if node is not None:
+                items.append(node)
+        return items
+
+    # -- merging over a lower value ---------------------------------------------------------
+    def merge(self, lower: MNode | None, ln: LNode, path: tuple) -> MNode | None:
+        """The merged value, or None when the key is deleted or the upper value rejected."""
+        if lower is None:
+            return self.fresh(ln, path)
+        tag = ln.tag
+        if tag == "invalid":
+            return lower
+        if tag == "required":
+            return self.fresh(ln, path, prev=lower.prov) or lower
+        if tag == "replace":
+            return self.fresh(ln, path, prev=lower.prov) or lower
+        if tag == "append":
+            if ln.kind != LIST:
+                self._err(Code.MISPLACED_TAG, "!append takes a list", ln.mark, path)
+                return lower
+            if lower.kind == REQUIRED:
+                return self.fresh(ln, path, prev=lower.prov)
+            if lower.kind != LIST:
+                self._kind_conflict(lower, ln, path)
+                return lower
+            added = self._list_items(ln, path, "appended", len(lower.value))
+            items = [*lower.value, *added]
+            prov = Prov(self.label, ln.mark, "appended", f"[{len(items)} items]", lower.prov)
+            return MNode(LIST, items, prov, child_flags(items))
+        if lower.kind == REQUIRED:
+            return self.fresh(ln, path, prev=lower.prov)
+        if ln.kind != lower.kind:
+            self._kind_conflict(lower, ln, path)
+            return lower
+        if ln.kind == MAP:
+            return self._merge_map(lower, ln, path)
+        if ln.kind == LIST:
+            return self.fresh(ln, path, op="replaced", prev=lower.prov)
+        value = ln.value
+        return MNode(
+            SCALAR,
+            value,
+            Prov(self.label, ln.mark, "set", display(value), lower.prov),
+            scalar_flags(value),
+        )
+
+    def merge_root(self, lower: MNode | None, ln: LNode) -> MNode:
+        if lower is None:
+            node = self.fresh(ln, ())
+            assert node is not None
+            return node
+        return self._merge_map(lower, ln, ())
+
+    def _merge_map(self, lower: MNode, ln: LNode, path: tuple) -> MNode:
+        children = dict(lower.value)
+        deleted = dict(lower.deleted) if lower.deleted else None
+        key_marks = ln.key_marks or {}
+        for key, child in ln.value.items():
+            cpath = (*path, key)
+            below = children.get(key)
+            if child.tag == "delete":
+                if child.kind != SCALAR or child.value is not None:
+                    self._err(Code.MISPLACED_TAG, "!delete takes no value", child.mark, cpath)
+                    continue
+                if below is None:
+                    hint = did_you_mean(key, children)
+                    self._err(
+                        Code.DELETE_MISSING,
+                        f"!delete of '{format_path(cpath)}', which no lower layer defines",
+                        key_marks.get(key, child.mark),
+                        cpath,
+                        hint,
+                    )
+                    continue
+                del children[key]
+                if deleted is None:
+                    deleted = {}
+                shown = "{…}" if below.kind == MAP else below.prov.display
+                deleted[key] = Prov(
+                    self.label, key_marks.get(key, child.mark), "deleted", shown, below.prov
+                )
+                continue
+            if below is None and deleted and key in deleted:
+                node = self.fresh(child, cpath, prev=deleted.pop(key))
+            else:
+                node = self.merge(below, child, cpath)
+            if node is not None:
+                children[key] = node
+        prov = Prov(self.label, ln.mark, "merged", "{…}", lower.prov)
+        return MNode(MAP, children, prov, child_flags(children), deleted or None)
+
+    def _kind_conflict(self, lower: MNode, ln: LNode, path: tuple) -> None:
+        lo = lower.prov
+        self._err(
+            Code.KIND_CONFLICT,
+            f"'{format_path(path)}' is {_KIND_WORD[lower.kind]} in {lo.layer} ({_short(lo.mark)}) "
+            f"but {_KIND_WORD[ln.kind]} here in {self.label} ({_short(ln.mark)})",
+            ln.mark,
+            path,
+            "mark the value !replace to change its kind on purpose",
+        )
+
+
+def _short(mark: Mark) -> str:
+    return f"{os.path.basename(mark.file)}:{mark.line}:{mark.col}"
+
+
+def fold(
+    layers: list[tuple[LayerRef, LNode]], lower: MNode | None = None
+) -> tuple[MNode | None, list[Diagnostic]]:
+    """Left fold of layers over `lower` (None: start empty)."""
+    errors: list[Diagnostic] = []
+    node = lower
+    for ref, tree in layers:
+        lm = LayerMerge(ref)
+        node = lm.merge_root(node, tree)
+        errors.extend(lm.errors)
+    return node, errors

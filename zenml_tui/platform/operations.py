@@ -1,0 +1,76 @@
+"""The operations both faces call: the headless commands and the TUI.
+
+Each returns data plus diagnostics and never prints, so the CLI and the app format the
+same results their own way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zenml_tui.platform.definition import Platform, Scope, find_platform, load_platform
+from zenml_tui.platform.engine import PlatformEngine, ScopeResult
+from zenml_tui.platform.errors import Diagnostic, dedupe, sort_key
+from zenml_tui.platform.explain import Explanation, explain
+from zenml_tui.platform.render import build_tfvars
+
+
+class PlatformLoadError(Exception):
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__(f"{len(diagnostics)} error(s) in the platform definition")
+        self.diagnostics = diagnostics
+
+
+@dataclass
+class Session:
+    """A loaded platform with its engine; cheap to keep for the app's lifetime."""
+
+    platform: Platform
+    engine: PlatformEngine
+    load_errors: list[Diagnostic] = field(default_factory=list)
+
+
+def open_platform(explicit: str | Path | None = None) -> Session:
+    root = find_platform(explicit)
+    platform, errors = load_platform(root)
+    if platform is None:
+        raise PlatformLoadError(errors)
+    return Session(platform, PlatformEngine(platform), errors)
+
+
+def validate(session: Session) -> list[Diagnostic]:
+    """Every layer of every scope, plus each environment's projection onto the module."""
+    errors = list(session.load_errors)
+    for env in session.platform.spec.environments:
+        _, env_errors = build_tfvars(session.engine, env)
+        errors.extend(env_errors)
+    return sorted(dedupe(errors), key=sort_key)
+
+
+def merge_scope(
+    session: Session,
+    environment: str,
+    team: str | None = None,
+    project: str | None = None,
+    buffers: dict[Path, str] | None = None,
+) -> ScopeResult:
+    scope: Scope = session.platform.scope(environment, team, project)
+    return session.engine.scope(scope, buffers)
+
+
+def tfvars(session: Session, environment: str) -> tuple[dict[str, Any], list[Diagnostic]]:
+    session.platform.scope(environment)
+    data, errors = build_tfvars(session.engine, environment)
+    return data, sorted(dedupe([*session.load_errors, *errors]), key=sort_key)
+
+
+def explain_value(
+    session: Session,
+    environment: str,
+    path: str,
+    team: str | None = None,
+    project: str | None = None,
+) -> Explanation:
+    return explain(merge_scope(session, environment, team, project), path)
