@@ -102,8 +102,8 @@ class PlatformEngine:
             key = (path, text)
             doc = self._buffers.get(key)
             if doc is None:
-                if len(self._buffers) > 16:
-                    self._buffers.clear()
+                if len(self._buffers) >= 4:  # the editor's last few texts
+                    self._buffers.pop(next(iter(self._buffers)))
                 doc = self._parse(ref, path, text, from_buffer=True)
                 self._buffers[key] = doc
             return doc
@@ -173,9 +173,10 @@ class PlatformEngine:
         )
         errors.extend(self._component_errors(tree, scope))
         result = ScopeResult(scope, docs, merged, tree, dedupe_locations(errors))
-        if len(self._scopes) > 4096:
-            self._scopes.clear()
-        self._scopes[(scope, versions)] = result
+        if not any(d.from_buffer for d in docs):  # buffers change per keystroke: not kept
+            if len(self._scopes) > 4096:
+                self._scopes.clear()
+            self._scopes[(scope, versions)] = result
         return result
 
     def _fold(self, docs: list[LayerDoc]) -> tuple[MNode | None, list[Diagnostic]]:

@@ -10,9 +10,9 @@ import re
 from collections.abc import Mapping
 
 from zenml_tui.platform.errors import Code, Diagnostic, did_you_mean
-from zenml_tui.platform.merge import child_flags
 from zenml_tui.platform.nodes import (
     HAS_REFS,
+    HAS_REQUIRED,
     LIST,
     MAP,
     REQUIRED,
@@ -24,7 +24,7 @@ from zenml_tui.platform.nodes import (
     display,
     format_path,
     lookup,
-    parse_path,
+    parse_path_cached,
 )
 
 REF = re.compile(r"\$(\$)?\{([^{}]*)\}")
@@ -77,10 +77,15 @@ class Resolver:
         return result
 
     def _node(self, node: MNode, path: tuple) -> MNode | None:
+        # Resolved values are never re-scanned, so a rebuilt container keeps only the
+        # HAS_REQUIRED flag of the original.
         if node.kind == MAP:
             changed = False
             children: dict[str, MNode] = {}
             for k, v in node.value.items():
+                if not v.flags & HAS_REFS:
+                    children[k] = v
+                    continue
                 r = self.node(v, (*path, k))
                 if r is not v:
                     changed = True
@@ -88,11 +93,14 @@ class Resolver:
                     children[k] = r
             if not changed:
                 return node
-            return MNode(MAP, children, node.prov, child_flags(children), node.deleted)
+            return MNode(MAP, children, node.prov, node.flags & HAS_REQUIRED, node.deleted)
         if node.kind == LIST:
             items: list[MNode] = []
             changed = False
             for i, v in enumerate(node.value):
+                if not v.flags & HAS_REFS:
+                    items.append(v)
+                    continue
                 r = self.node(v, (*path, i))
                 if r is not v:
                     changed = True
@@ -100,7 +108,7 @@ class Resolver:
                     items.append(r)
             if not changed:
                 return node
-            return MNode(LIST, items, node.prov, child_flags(items))
+            return MNode(LIST, items, node.prov, node.flags & HAS_REQUIRED)
         if node.kind == SCALAR and isinstance(node.value, str):
             return self.string(node, path)
         return node
@@ -216,7 +224,7 @@ class Resolver:
                 raise _Unresolved
             return MNode(SCALAR, value, prov, 0), None
         try:
-            target_path = parse_path(name)
+            target_path = parse_path_cached(name)
         except ValueError as exc:
             self.err(Code.REF_SYNTAX, f"invalid reference ${{{name}}}: {exc}", prov, path)
             raise _Unresolved from None

@@ -22,7 +22,6 @@ from zenml_tui.platform.nodes import (
     Mark,
     MNode,
     Prov,
-    display,
     format_path,
 )
 
@@ -121,7 +120,7 @@ class LayerMerge:
         return MNode(
             SCALAR,
             ln.value,
-            Prov(self.label, ln.mark, op, display(ln.value), prev),
+            Prov(self.label, ln.mark, op, None, prev, raw=ln.value),
             scalar_flags(ln.value),
         )
 
@@ -179,7 +178,7 @@ class LayerMerge:
         return MNode(
             SCALAR,
             value,
-            Prov(self.label, ln.mark, "set", display(value), lower.prov),
+            Prov(self.label, ln.mark, "set", None, lower.prov, raw=value),
             scalar_flags(value),
         )
 

@@ -8,11 +8,12 @@ the value it holds (`Prov`, a linked chain back through the values it shadowed).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 MAP = "map"
 LIST = "list"
@@ -26,8 +27,7 @@ HAS_REFS = 1  # a string below holds ${...} or $${
 HAS_REQUIRED = 2  # a !required placeholder below
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+class Mark(NamedTuple):
     """A 1-based position in a file."""
 
     file: str
@@ -80,26 +80,35 @@ class Prov:
     """Where a value came from, and (through `prev`) every value it shadowed.
 
     `op` is one of: set, merged, replaced, deleted, appended, interpolated, default.
-    `display` is the value as it may be shown (secrets as «secret:NAME»).
+    `display` is the value as it may be shown (secrets as «secret:NAME»); for scalars it
+    is rendered on first use from `raw`, which keeps merging cheap.
     """
 
-    __slots__ = ("display", "layer", "mark", "op", "prev", "refs")
+    __slots__ = ("_display", "layer", "mark", "op", "prev", "raw", "refs")
 
     def __init__(
         self,
         layer: str,
         mark: Mark,
         op: str,
-        display: str,
+        display: str | None,
         prev: Prov | None = None,
         refs: tuple[tuple[str, Prov | None], ...] = (),
+        raw: Any = None,
     ) -> None:
         self.layer = layer
         self.mark = mark
         self.op = op
-        self.display = display
+        self._display = display
         self.prev = prev
         self.refs = refs
+        self.raw = raw
+
+    @property
+    def display(self) -> str:
+        if self._display is None:
+            self._display = display(self.raw)
+        return self._display
 
     def chain(self) -> list[Prov]:
         """Lowest layer first, this entry last."""
@@ -206,10 +215,16 @@ def to_plain(node: MNode, secret_form: str = "display") -> Any:
         return node.plain_cache
     if node.kind == MAP:
         out: Any = {
-            k: to_plain(v, secret_form) for k, v in node.value.items() if v.kind != REQUIRED
+            k: v.value if v.kind == SCALAR else to_plain(v, secret_form)
+            for k, v in node.value.items()
+            if v.kind != REQUIRED
         }
     elif node.kind == LIST:
-        out = [to_plain(v, secret_form) for v in node.value if v.kind != REQUIRED]
+        out = [
+            v.value if v.kind == SCALAR else to_plain(v, secret_form)
+            for v in node.value
+            if v.kind != REQUIRED
+        ]
     elif node.kind == SECRET:
         out = repr(node.value) if secret_form == "display" else node.value
     else:
@@ -284,6 +299,11 @@ def parse_path(text: str) -> tuple[str | int, ...]:
     if not out:
         raise ValueError("empty path")
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_path_cached(text: str) -> tuple[str | int, ...]:
+    return parse_path(text)
 
 
 def lookup(node: MNode, path: tuple[str | int, ...]) -> MNode | None:

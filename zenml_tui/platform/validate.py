@@ -203,8 +203,9 @@ def _credential_errors(root: MNode) -> list[Diagnostic]:
         cfg = lookup(holder, ("configuration",)) if holder is not None else None
         if cfg is None or cfg.kind != MAP:
             continue
-        for key, leaf in cfg.value.items():
-            if key in CREDENTIAL_KEYS and leaf.kind != SECRET and leaf.value is not None:
+        for key in CREDENTIAL_KEYS & cfg.value.keys():
+            leaf = cfg.value[key]
+            if leaf.kind != SECRET and leaf.value is not None:
                 p: Prov = leaf.prov
                 full = format_path((*path, "configuration", key))
                 out.append(

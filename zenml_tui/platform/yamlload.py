@@ -31,7 +31,10 @@ _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
 _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 
-_Parser = getattr(yaml, "CParser", None)
+try:  # libyaml's C parser, where PyYAML was built with it
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # pragma: no cover
+    _Parser = None
 _PLAIN = "tag:zenml-tui,2026:plain"  # an untagged plain scalar, resolved by resolve_plain
 
 
@@ -179,7 +182,7 @@ class _Converter:
         if isinstance(node, SequenceNode):
             return LNode(LIST, [self.convert(v) for v in node.value], mark, tag)
         assert isinstance(node, ScalarNode)
-        if node.tag == _PLAIN or (tag is not None and node.style is None):
+        if node.tag == _PLAIN or (tag is not None and not node.style):
             value: Scalar = resolve_plain(node.value)
         elif node.tag in _STD_TAGS and node.tag != f"{_STD}str":
             value = self.explicit(node, mark)
@@ -212,7 +215,7 @@ def parse_text(text: str, file: str) -> tuple[LNode | None, list[Diagnostic]]:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        return None, [_syntax_error(exc, file)]
+        return None, [_syntax_error(exc, file, text)]
     except yaml.YAMLError as exc:  # reader errors: control characters
         pos = getattr(exc, "position", 0) or 0
         before = text[:pos]
@@ -264,12 +267,19 @@ def _first_line(s: str) -> str:
     return s.strip().splitlines()[0] if s.strip() else "invalid YAML"
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> Diagnostic:
+def _char_at(text: str, line: int, col: int) -> str:
+    lines = text.split("\n")
+    if 1 <= line <= len(lines) and 1 <= col <= len(lines[line - 1]):
+        return lines[line - 1][col - 1]
+    return ""
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     line = (mark.line + 1) if mark else 1
     col = (mark.column + 1) if mark else 1
     problem = exc.problem or "invalid YAML"
-    if "'\\t'" in problem or "\t" in problem:
+    if "'\\t'" in problem or "\t" in problem or _char_at(text, line, col) == "\t":
         return Diagnostic(
             Code.YAML_TAB,
             "tab character where YAML expects indentation or a value",

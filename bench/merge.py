@@ -1,0 +1,192 @@
+"""Benchmark the layering engine at platform scale.
+
+Generates a platform with 4 environments, 20 teams, 200 projects and about 2,000 leaves
+per scope, then reports:
+  * the keystroke path: a one-line edit in the editor's buffer of a layer -> parse that
+    buffer, merge the scope, resolve references, validate (median and p95 over many
+    edits), for a project, team, environment and base layer;
+  * rendering every scope (cold engine): merge + resolve + validate all 884 scopes and
+    build the tfvars of all 4 environments.
+
+Run: .venv/bin/python bench/merge.py [--edits N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from zenml_tui.platform.nodes import LIST, MAP, walk
+from zenml_tui.platform.operations import open_platform
+from zenml_tui.platform.render import build_tfvars
+
+ENVS = ["local", "dev", "staging", "prod"]
+TEAMS = [f"team{i:02d}" for i in range(20)]
+PROJECTS = [f"project{i:03d}" for i in range(200)]
+TYPES = [
+    "artifact_store",
+    "container_registry",
+    "orchestrator",
+    "step_operator",
+    "experiment_tracker",
+    "model_deployer",
+    "model_registry",
+    "data_validator",
+    "feature_store",
+    "image_builder",
+    "alerter",
+    "annotator",
+    "deployer",
+    "log_store",
+]
+KEYS_PER_COMPONENT = 130
+
+
+def generate(root: Path) -> None:
+    lines = ["platform: bench", 'stack_version: "9.9.9"', "cloud: gcp", "secrets:"]
+    lines += ["  SA_JSON:", "    env: BENCH_SA_JSON", "environments:"]
+    for env in ENVS:
+        lines += [f"  {env}:", f"    workspace: {env}"]
+    lines.append("teams:")
+    for team in TEAMS:
+        lines += [f"  {team}:", "    components: [orchestrator, experiment_tracker]"]
+    lines.append("projects:")
+    for i, project in enumerate(PROJECTS):
+        lines += [f"  {project}:", f"    team: {TEAMS[i % len(TEAMS)]}"]
+    (root / "layers" / "env").mkdir(parents=True)
+    (root / "layers" / "team").mkdir()
+    (root / "layers" / "project").mkdir()
+    (root / "platform.yaml").write_text("\n".join(lines) + "\n")
+
+    base = ["location: europe-west1", "labels:"]
+    base += [f"  label{i}: value-{i}" for i in range(40)]
+    base += ["  environment: ${environment}", "infrastructure:", "  bucket: bench-bucket"]
+    base += [
+        "connector:",
+        "  type: gcp",
+        "  auth_method: service-account",
+        "  configuration:",
+        "    project_id: bench",
+        "    service_account_json: ${secret:SA_JSON}",
+        "components:",
+    ]
+    for t in TYPES:
+        base += [f"  {t}:", "    flavor: gcp", "    configuration:"]
+        for k in range(KEYS_PER_COMPONENT):
+            if k % 20 == 0:
+                base.append(f"      key{k}: ${{location}}-{k}")
+            elif k % 7 == 0:
+                base.append(f"      key{k}: {k}")
+            else:
+                base.append(f"      key{k}: value-{t}-{k}")
+        base += ["    labels:", f"      kind: {t}"]
+    (root / "layers" / "base.yaml").write_text("\n".join(base) + "\n")
+
+    for env in ENVS:
+        text = [f"location: region-{env}", "components:"]
+        for t in TYPES:
+            text += [f"  {t}:", "    configuration:"]
+            text += [f"      key{k}: {env}-override-{k}" for k in range(1, 60, 8)]
+        (root / "layers" / "env" / f"{env}.yaml").write_text("\n".join(text) + "\n")
+    for team in TEAMS:
+        text = ["labels:", f"  owner: {team}", "components:"]
+        for t in ("orchestrator", "experiment_tracker"):
+            text += [f"  {t}:", "    configuration:"]
+            text += [f"      key{k}: {team}-{k}" for k in range(2, 40, 3)]
+        (root / "layers" / "team" / f"{team}.yaml").write_text("\n".join(text) + "\n")
+    for project in PROJECTS:
+        text = [
+            "components:",
+            "  artifact_store:",
+            "    configuration:",
+            "      path: gs://${infrastructure.bucket}/projects/${project}/${environment}",
+        ]
+        text += [f"      key{k}: {project}-{k}" for k in range(3, 30, 2)]
+        text += ["    labels:", f"      project: {project}"]
+        (root / "layers" / "project" / f"{project}.yaml").write_text("\n".join(text) + "\n")
+
+
+def leaves(tree) -> int:
+    return sum(1 for _p, n in walk(tree) if not (n.kind in (MAP, LIST) and n.value))
+
+
+def keystroke(session, scope, path: Path, edits: int) -> list[float]:
+    """Edit one value line repeatedly (a new text each time, like typing)."""
+    lines = path.read_text().splitlines()
+    target = max(i for i, line in enumerate(lines) if ": " in line and "${" not in line)
+    times: list[float] = []
+    for i in range(edits):
+        edited = list(lines)
+        key, _, value = edited[target].partition(": ")
+        edited[target] = f"{key}: {value}-{i}"
+        text = "\n".join(edited) + "\n"
+        t0 = time.perf_counter()
+        result = session.engine.scope(scope, {path: text})
+        times.append(time.perf_counter() - t0)
+        assert not result.errors, result.errors[:3]
+    return times
+
+
+def ms(x: float) -> str:
+    return f"{x * 1000:.2f} ms"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--edits", type=int, default=60)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "bench-platform"
+        root.mkdir()
+        generate(root)
+        session = open_platform(root)
+        p = session.platform
+        scope = p.scope("prod", project="project007")
+        t0 = time.perf_counter()
+        first = session.engine.scope(scope)
+        cold_one = time.perf_counter() - t0
+        assert not first.errors, [e.format() for e in first.errors[:5]]
+        print(
+            f"platform: {len(ENVS)} environments, {len(TEAMS)} teams, {len(PROJECTS)} projects, "
+            f"{len(p.scopes())} scopes"
+        )
+        print(f"leaves in one project scope: {leaves(first.tree)}")
+        print(f"first merge of one scope (cold, parses 4 layers): {ms(cold_one)}")
+        print()
+        print(f"keystroke path (parse buffer + merge + resolve + validate), {args.edits} edits:")
+        layer_refs = p.layers_for(scope)
+        for ref in reversed(layer_refs):
+            path = p.layer_path(ref)
+            times = keystroke(session, scope, path, args.edits)
+            times.sort()
+            p95 = times[int(len(times) * 0.95) - 1]
+            n_lines = len(path.read_text().splitlines())
+            print(
+                f"  {ref.label:<20} ({n_lines:>5} lines)  median {ms(statistics.median(times))}"
+                f"  p95 {ms(p95)}  max {ms(times[-1])}"
+            )
+        print()
+        runs = []
+        for _ in range(3):
+            fresh = open_platform(root)
+            t0 = time.perf_counter()
+            total_errors = 0
+            for env in ENVS:
+                _, errors = build_tfvars(fresh.engine, env)
+                total_errors += len(errors)
+            runs.append(time.perf_counter() - t0)
+            assert total_errors == 0
+        shown = ", ".join(ms(r) for r in runs)
+        print(
+            f"render all {len(p.scopes())} scopes + tfvars of {len(ENVS)} environments "
+            f"(cold engine): median {ms(statistics.median(runs))} (runs: {shown})"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
