@@ -5,6 +5,8 @@ per scope, then reports:
   * the keystroke path: a one-line edit in the editor's buffer of a layer -> parse that
     buffer, merge the scope, resolve references, validate (median and p95 over many
     edits), for a project, team, environment and base layer;
+  * the same with a new line added each time (the full-parse path);
+  * both with CPython's default GC settings and with the app's (zenml_tui.gctune);
   * rendering every scope (cold engine): merge + resolve + validate all 884 scopes and
     build the tfvars of all 4 environments.
 
@@ -20,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from zenml_tui.gctune import tune_for_interactive
 from zenml_tui.platform.nodes import LIST, MAP, walk
 from zenml_tui.platform.operations import open_platform
 from zenml_tui.platform.render import build_tfvars
@@ -43,7 +46,7 @@ TYPES = [
     "deployer",
     "log_store",
 ]
-KEYS_PER_COMPONENT = 130
+KEYS_PER_COMPONENT = 137
 
 
 def generate(root: Path) -> None:
@@ -114,21 +117,44 @@ def leaves(tree) -> int:
     return sum(1 for _p, n in walk(tree) if not (n.kind in (MAP, LIST) and n.value))
 
 
-def keystroke(session, scope, path: Path, edits: int) -> list[float]:
-    """Edit one value line repeatedly (a new text each time, like typing)."""
+def keystroke(session, scope, path: Path, edits: int, structural: bool = False):
+    """Type into one value line (a new text each time), or, with `structural`, add a
+    new line each time (which takes the full parse). Returns (times, fast-path hits)."""
     lines = path.read_text().splitlines()
     target = max(i for i, line in enumerate(lines) if ": " in line and "${" not in line)
     times: list[float] = []
+    fast = 0
+    index = [d.path for d in session.engine.scope(scope).layers].index(path)
     for i in range(edits):
         edited = list(lines)
         key, _, value = edited[target].partition(": ")
-        edited[target] = f"{key}: {value}-{i}"
+        if structural:
+            edited.insert(target + 1, f"{key}_extra{i}: {value}")
+        else:
+            edited[target] = f"{key}: {value}-{i}"
         text = "\n".join(edited) + "\n"
         t0 = time.perf_counter()
         result = session.engine.scope(scope, {path: text})
         times.append(time.perf_counter() - t0)
         assert not result.errors, result.errors[:3]
-    return times
+        fast += result.layers[index].incremental
+    return times, fast
+
+
+def keystroke_rows(session, scope, rows, edits: int) -> None:
+    p = session.platform
+    for ref, structural in rows:
+        path = p.layer_path(ref)
+        times, fast = keystroke(session, scope, path, edits, structural)
+        times.sort()
+        p95 = times[int(len(times) * 0.95) - 1]
+        n_lines = len(path.read_text().splitlines())
+        what = "new line" if structural else "value edit"
+        print(
+            f"  {ref.label:<18} {what:<10} ({n_lines:>5} lines)  "
+            f"median {ms(statistics.median(times))}  p95 {ms(p95)}  max {ms(times[-1])}  "
+            f"[fast path {fast}/{len(times)}]"
+        )
 
 
 def ms(x: float) -> str:
@@ -137,7 +163,7 @@ def ms(x: float) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--edits", type=int, default=60)
+    ap.add_argument("--edits", type=int, default=100)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "bench-platform"
@@ -157,19 +183,20 @@ def main() -> int:
         print(f"leaves in one project scope: {leaves(first.tree)}")
         print(f"first merge of one scope (cold, parses 4 layers): {ms(cold_one)}")
         print()
-        print(f"keystroke path (parse buffer + merge + resolve + validate), {args.edits} edits:")
         layer_refs = p.layers_for(scope)
-        for ref in reversed(layer_refs):
-            path = p.layer_path(ref)
-            times = keystroke(session, scope, path, args.edits)
-            times.sort()
-            p95 = times[int(len(times) * 0.95) - 1]
-            n_lines = len(path.read_text().splitlines())
+        rows = [(ref, False) for ref in reversed(layer_refs)] + [
+            (layer_refs[1], True),
+            (layer_refs[0], True),
+        ]
+        for gc_mode in ("default", "interactive"):
+            if gc_mode == "interactive":
+                tune_for_interactive()
             print(
-                f"  {ref.label:<20} ({n_lines:>5} lines)  median {ms(statistics.median(times))}"
-                f"  p95 {ms(p95)}  max {ms(times[-1])}"
+                f"keystroke path (parse buffer + merge + resolve + validate), {args.edits} "
+                f"edits each, {gc_mode} GC settings:"
             )
-        print()
+            keystroke_rows(session, scope, rows, args.edits)
+            print()
         runs = []
         for _ in range(3):
             fresh = open_platform(root)

@@ -115,3 +115,13 @@ def test_secret_environment_reads_declared_variables_only() -> None:
     )
     assert json.loads(extra["TF_VAR_secrets"]) == {"GCP_DEV_SA_JSON": "v1"}
     assert "GCP_PROD_WIF_CONFIG" in missing
+
+
+def test_broken_variables_tf_is_a_located_error(make_platform) -> None:
+    from zenml_tui.platform.render import build_tfvars
+
+    root = make_platform({"module/variables.tf": 'variable "x" {\n  type = map(strin\n}\n'})
+    session = open_platform(root)
+    data, errors = build_tfvars(session.engine, "dev", root / "module")
+    assert data == {}
+    assert [(e.code, Path(e.file).name) for e in errors] == [(Code.MODULE_INVALID, "variables.tf")]

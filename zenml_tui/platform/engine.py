@@ -14,7 +14,8 @@ from pathlib import Path
 
 from zenml_tui.platform.definition import Platform, Scope
 from zenml_tui.platform.errors import Code, Diagnostic, dedupe_locations
-from zenml_tui.platform.interpolate import resolve
+from zenml_tui.platform.incremental import patch_one_line
+from zenml_tui.platform.interpolate import ResolveCache, resolve
 from zenml_tui.platform.merge import LayerMerge
 from zenml_tui.platform.nodes import (
     HAS_REQUIRED,
@@ -51,6 +52,10 @@ class LayerDoc:
     errors: list[Diagnostic]
     exists: bool
     from_buffer: bool = False
+    text: str | None = None
+    parse_ok: bool = False  # parsed without syntax errors: a base for the keystroke fast path
+    memo: dict = field(default_factory=dict)  # LayerMerge.fresh results by LNode identity
+    incremental: bool = False  # built by the one-line fast path, not a full parse
     version: int = field(default_factory=lambda: next(_versions))
 
 
@@ -91,8 +96,10 @@ class PlatformEngine:
         self.secrets = set(platform.spec.secrets)
         self._files: dict[Path, tuple[tuple[int, int], LayerDoc]] = {}
         self._buffers: dict[tuple[Path, str], LayerDoc] = {}
+        self._latest: dict[Path, LayerDoc] = {}  # the last text parsed per layer file
         self._prefix: dict[tuple[int, ...], tuple[MNode | None, list[Diagnostic]]] = {}
         self._scopes: dict[tuple[Scope, tuple[int, ...]], ScopeResult] = {}
+        self._resolved = ResolveCache()
 
     # -- layers ---------------------------------------------------------------------------
     def layer(self, ref: LayerRef, buffers: dict[Path, str] | None = None) -> LayerDoc:
@@ -102,10 +109,11 @@ class PlatformEngine:
             key = (path, text)
             doc = self._buffers.get(key)
             if doc is None:
-                if len(self._buffers) >= 4:  # the editor's last few texts
+                if len(self._buffers) >= 2:  # the text before the edit and the edit
                     self._buffers.pop(next(iter(self._buffers)))
-                doc = self._parse(ref, path, text, from_buffer=True)
+                doc = self._patch(ref, path, text) or self._parse(ref, path, text, True)
                 self._buffers[key] = doc
+                self._latest[path] = doc
             return doc
         try:
             st = os.stat(path)
@@ -136,9 +144,26 @@ class PlatformEngine:
     def _parse(self, ref: LayerRef, path: Path, text: str, from_buffer: bool = False) -> LayerDoc:
         tree, errors = parse_text(text, str(path))
         errors = [_with_layer(e, ref.label) for e in errors]
+        parse_ok = tree is not None and not errors
         if tree is not None:
             errors.extend(check_layer(tree, ref.label))
-        return LayerDoc(ref, path, tree, errors, exists=True, from_buffer=from_buffer)
+        doc = LayerDoc(ref, path, tree, errors, True, from_buffer, text, parse_ok)
+        self._latest[path] = doc
+        return doc
+
+    def _patch(self, ref: LayerRef, path: Path, text: str) -> LayerDoc | None:
+        """The keystroke fast path: a one-line scalar edit of the last text seen."""
+        prev = self._latest.get(path)
+        if prev is None or not prev.parse_ok or prev.tree is None or prev.text is None:
+            return None
+        patched = patch_one_line(prev.text, prev.tree, text, str(path))
+        if patched is None:
+            return None
+        tree, replaced = patched
+        for node in replaced:  # their memo entries can never hit again
+            prev.memo.pop(id(node), None)
+        errors = check_layer(tree, ref.label)
+        return LayerDoc(ref, path, tree, errors, True, True, text, True, prev.memo, True)
 
     # -- scopes ---------------------------------------------------------------------------
     def scope(self, scope: Scope, buffers: dict[Path, str] | None = None) -> ScopeResult:
@@ -152,7 +177,7 @@ class PlatformEngine:
         if merged is None:
             merged = MNode(MAP, {}, Prov("base", Mark(str(docs[0].path), 1, 1), "set", "{}"))
         context = self.platform.context(scope)
-        tree, ref_errors = resolve(merged, context, self.secrets, scope.label)
+        tree, ref_errors = resolve(merged, context, self.secrets, scope.label, self._resolved)
         # merge errors first: a kind conflict explains more than the layer's type error
         errors: list[Diagnostic] = list(merge_errors)
         for d in docs:
@@ -192,7 +217,7 @@ class PlatformEngine:
         for k in range(start, n):
             d = docs[k]
             if d.tree is not None:
-                lm = LayerMerge(d.ref)
+                lm = LayerMerge(d.ref, d.memo)
                 node = lm.merge_root(node, d.tree)
                 errors.extend(lm.errors)
             if k < 3 and not any(x.from_buffer for x in docs[: k + 1]):  # shared prefixes

@@ -34,7 +34,6 @@ class Code(StrEnum):
     # the platform definition
     PLATFORM_INVALID = "PLATFORM_INVALID"
     UNKNOWN_LAYER = "UNKNOWN_LAYER"
-    UNKNOWN_SCOPE = "UNKNOWN_SCOPE"
     # merging
     KIND_CONFLICT = "KIND_CONFLICT"
     DELETE_MISSING = "DELETE_MISSING"

@@ -1,13 +1,19 @@
 """Rule 10 and 11: `${path}` and `${context}` references, resolved after the full merge;
 `${secret:NAME}` stays an opaque reference that is never resolved here.
 
-Only subtrees flagged HAS_REFS are visited; everything else is shared unchanged.
+Only subtrees flagged HAS_REFS are visited; everything else is shared unchanged. A
+`ResolveCache` shared across scopes reuses a resolved string or map whenever its
+references resolve to the very same nodes (most scopes of a platform differ in a few
+values only), which also keeps the plain-value caches of those nodes warm.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import weakref
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from zenml_tui.platform.errors import Code, Diagnostic, did_you_mean
 from zenml_tui.platform.nodes import (
@@ -21,7 +27,6 @@ from zenml_tui.platform.nodes import (
     MNode,
     Prov,
     SecretRef,
-    display,
     format_path,
     lookup,
     parse_path_cached,
@@ -33,8 +38,86 @@ CONTEXT_NAMES = ("environment", "team", "project", "platform", "stack_version", 
 _SCOPE_OF = {"team": "team and project scopes", "project": "project scopes"}
 
 
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A string split into literal text and references."""
+
+    parts: tuple[tuple[bool, str], ...]  # (is_ref, text); literal escapes already unescaped
+    refs: tuple[str, ...]
+    whole: bool  # exactly one reference and nothing else
+    unterminated: int  # index of a `${` with no closing brace, or -1
+
+
+@functools.lru_cache(maxsize=16384)
+def template(text: str) -> Template:
+    parts: list[tuple[bool, str]] = []
+    refs: list[str] = []
+    pos = 0
+    matches = list(REF.finditer(text))
+    for m in matches:
+        if m.start() > pos:
+            parts.append((False, text[pos : m.start()]))
+        pos = m.end()
+        if m.group(1) is not None:
+            parts.append((False, "${" + m.group(2) + "}"))
+        else:
+            name = m.group(2).strip()
+            parts.append((True, name))
+            refs.append(name)
+    if pos < len(text):
+        parts.append((False, text[pos:]))
+    whole = len(matches) == 1 and bool(refs) and matches[0].span() == (0, len(text))
+    return Template(tuple(parts), tuple(refs), whole, _unterminated(text))
+
+
+class ResolveCache:
+    """Resolved strings and maps, reusable across scopes (keyed by node identity and the
+    identity of what their references resolved to).
+
+    Entries hold the template node and the dependencies weakly: when an editor re-parse
+    drops an old tree, its entries go with it instead of keeping the tree alive.
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple, tuple[weakref.ref, list[weakref.ref], MNode]] = {}
+        self.context_nodes: dict[tuple[str, str], MNode] = {}
+
+    def get(self, key: tuple, node: MNode) -> MNode | None:
+        hit = self.entries.get(key)
+        if hit is None or hit[0]() is not node:
+            return None
+        for dep in hit[1]:
+            if dep() is None:
+                return None
+        return hit[2]
+
+    def put(self, key: tuple, node: MNode, deps: list[MNode], result: MNode) -> None:
+        entries = self.entries
+        if len(entries) > 200_000:
+            entries.clear()
+
+        def drop(_ref: weakref.ref, key: tuple = key) -> None:
+            entries.pop(key, None)
+
+        entries[key] = (weakref.ref(node, drop), [weakref.ref(d) for d in deps], result)
+
+    def context_node(self, name: str, value: str, prov: Prov) -> MNode:
+        key = (name, value)
+        node = self.context_nodes.get(key)
+        if node is None:
+            node = MNode(SCALAR, value, prov, 0)
+            self.context_nodes[key] = node
+        return node
+
+
 class _Unresolved(Exception):
     """A reference could not be resolved; the error is already recorded."""
+
+
+class _Cycle(Exception):
+    def __init__(self, path: tuple) -> None:
+        self.path = path
+        self.reported = False
 
 
 class Resolver:
@@ -44,11 +127,13 @@ class Resolver:
         context: Mapping[str, str | None],
         secrets: set[str] | None,
         scope_label: str,
+        cache: ResolveCache | None = None,
     ) -> None:
         self.root = root
         self.context = context
         self.secrets = secrets
         self.scope_label = scope_label
+        self.cache = cache if cache is not None else ResolveCache()
         self.errors: list[Diagnostic] = []
         self.memo: dict[tuple, MNode | None] = {}
         self.stack: list[tuple] = []
@@ -79,120 +164,119 @@ class Resolver:
     def _node(self, node: MNode, path: tuple) -> MNode | None:
         # Resolved values are never re-scanned, so a rebuilt container keeps only the
         # HAS_REQUIRED flag of the original.
-        if node.kind == MAP:
-            changed = False
-            children: dict[str, MNode] = {}
-            for k, v in node.value.items():
-                if not v.flags & HAS_REFS:
-                    children[k] = v
-                    continue
+        if node.kind == SCALAR:
+            return self.string(node, path) if isinstance(node.value, str) else node
+        if node.kind not in (MAP, LIST):
+            return node
+        is_map = node.kind == MAP
+        items = node.value.items() if is_map else enumerate(node.value)
+        out: dict | list = {} if is_map else []
+        changed = failed = False
+        key: list = [id(node)]
+        for k, v in items:
+            if v.flags & HAS_REFS:
                 r = self.node(v, (*path, k))
                 if r is not v:
                     changed = True
-                if r is not None:
-                    children[k] = r
-            if not changed:
-                return node
-            return MNode(MAP, children, node.prov, node.flags & HAS_REQUIRED, node.deleted)
-        if node.kind == LIST:
-            items: list[MNode] = []
-            changed = False
-            for i, v in enumerate(node.value):
-                if not v.flags & HAS_REFS:
-                    items.append(v)
+                if r is None:
+                    failed = True
                     continue
-                r = self.node(v, (*path, i))
-                if r is not v:
-                    changed = True
-                if r is not None:
-                    items.append(r)
-            if not changed:
-                return node
-            return MNode(LIST, items, node.prov, node.flags & HAS_REQUIRED)
-        if node.kind == SCALAR and isinstance(node.value, str):
-            return self.string(node, path)
-        return node
+                key.append(id(r))
+                v = r
+            if is_map:
+                out[k] = v  # type: ignore[index]
+            else:
+                out.append(v)  # type: ignore[union-attr]
+        if not changed:
+            return node
+        ckey = tuple(key)
+        hit = self.cache.get(ckey, node)
+        if hit is not None:
+            return hit
+        flags = node.flags & HAS_REQUIRED
+        result = MNode(node.kind, out, node.prov, flags, node.deleted if is_map else None)
+        if not failed:
+            deps = list(out.values()) if is_map else list(out)  # type: ignore[union-attr]
+            self.cache.put(ckey, node, deps, result)
+        return result
 
     # -- one string -----------------------------------------------------------------------
     def string(self, node: MNode, path: tuple) -> MNode | None:
-        text: str = node.value
+        tpl = template(node.value)
         prov = node.prov
-        matches = list(REF.finditer(text))
-        refs = [m for m in matches if m.group(1) is None]
-        unterminated = _unterminated(text)
-        if unterminated >= 0:
+        if tpl.unterminated >= 0:
             self.err(
                 Code.REF_SYNTAX,
-                f"unterminated reference at character {unterminated + 1}",
+                f"unterminated reference at character {tpl.unterminated + 1}",
                 prov,
                 path,
                 "close it with '}', or write $${ for a literal ${",
             )
             return None
-        if not refs:  # only escapes
-            return MNode(SCALAR, text.replace("$${", "${"), prov, 0)
-        whole = len(matches) == 1 and refs and refs[0].span() == (0, len(text))
+        n_errors = len(self.errors)
         try:
-            if whole:
-                target, tprov = self.ref(refs[0].group(2).strip(), node, path, whole=True)
-                if target.kind == SECRET:
-                    return target
-                resolved = Prov(
-                    prov.layer,
-                    prov.mark,
-                    "interpolated",
-                    display(target.value)
-                    if target.kind == SCALAR
-                    else "{…}"
-                    if target.kind == MAP
-                    else "[…]",
-                    prov,
-                    ((refs[0].group(2).strip(), tprov),),
-                )
-                return MNode(target.kind, target.value, resolved, target.flags, None)
-            parts: list[str] = []
-            pos = 0
-            used: list[tuple[str, Prov | None]] = []
-            for m in matches:
-                parts.append(text[pos : m.start()])
-                pos = m.end()
-                if m.group(1) is not None:
-                    parts.append("${" + m.group(2) + "}")
-                    continue
-                name = m.group(2).strip()
-                target, tprov = self.ref(name, node, path, whole=False)
-                used.append((name, tprov))
-                if target.kind == SECRET:
-                    self.err(
-                        Code.SECRET_EMBEDDED,
-                        f"a secret reference must be the whole value, not part of a string "
-                        f"(${{{name}}})",
-                        prov,
-                        path,
-                        "put the whole credential in the secret, so Terraform receives it intact",
-                    )
-                    raise _Unresolved
-                if target.kind != SCALAR or target.value is None:
-                    kind = "null" if target.kind == SCALAR else target.kind
-                    self.err(
-                        Code.REF_TYPE,
-                        f"${{{name}}} is {kind} and cannot be embedded in a string",
-                        prov,
-                        path,
-                        "reference it as the whole value to keep its type",
-                    )
-                    raise _Unresolved
-                parts.append(_as_text(target.value))
-            parts.append(text[pos:])
-            value = "".join(parts)
-            resolved = Prov(
-                prov.layer, prov.mark, "interpolated", display(value), prov, tuple(used)
-            )
-            return MNode(SCALAR, value, resolved, 0)
+            targets = [self.ref(name, node, path) for name in tpl.refs]
         except _Unresolved:
             return None
+        key = (id(node), *(id(t) for t, _ in targets))
+        hit = self.cache.get(key, node)
+        if hit is not None:
+            return hit
+        try:
+            result = self._compose(node, path, tpl, targets)
+        except _Unresolved:
+            return None
+        if len(self.errors) == n_errors:
+            self.cache.put(key, node, [t for t, _ in targets], result)
+        return result
 
-    def ref(self, name: str, node: MNode, path: tuple, whole: bool) -> tuple[MNode, Prov | None]:
+    def _compose(
+        self, node: MNode, path: tuple, tpl: Template, targets: list[tuple[MNode, Prov | None]]
+    ) -> MNode:
+        prov = node.prov
+        if not tpl.refs:  # only escapes
+            return MNode(SCALAR, "".join(text for _, text in tpl.parts), prov, 0)
+        used = tuple((name, tp) for name, (_, tp) in zip(tpl.refs, targets, strict=True))
+        if tpl.whole:
+            target = targets[0][0]
+            if target.kind == SECRET:
+                return target
+            shown = None if target.kind == SCALAR else "{…}" if target.kind == MAP else "[…]"
+            resolved = Prov(prov.layer, prov.mark, "interpolated", shown, prov, used, target.value)
+            return MNode(target.kind, target.value, resolved, target.flags & HAS_REQUIRED, None)
+        out: list[str] = []
+        it = iter(targets)
+        for is_ref, text in tpl.parts:
+            if not is_ref:
+                out.append(text)
+                continue
+            target = next(it)[0]
+            if target.kind == SECRET:
+                self.err(
+                    Code.SECRET_EMBEDDED,
+                    f"a secret reference must be the whole value, not part of a string "
+                    f"(${{{text}}})",
+                    prov,
+                    path,
+                    "put the whole credential in the secret, so Terraform receives it intact",
+                )
+                raise _Unresolved
+            if target.kind != SCALAR or target.value is None:
+                kind = "null" if target.kind == SCALAR else target.kind
+                self.err(
+                    Code.REF_TYPE,
+                    f"${{{text}}} is {kind} and cannot be embedded in a string",
+                    prov,
+                    path,
+                    "reference it as the whole value to keep its type",
+                )
+                raise _Unresolved
+            out.append(_as_text(target.value))
+        value = "".join(out)
+        resolved = Prov(prov.layer, prov.mark, "interpolated", None, prov, used, value)
+        return MNode(SCALAR, value, resolved, 0)
+
+    def ref(self, name: str, node: MNode, path: tuple) -> tuple[MNode, Prov | None]:
         prov = node.prov
         if name.startswith("secret:"):
             sname = name[len("secret:") :].strip()
@@ -209,7 +293,12 @@ class Resolver:
                     or "declare it under `secrets:` with the environment variable that holds it",
                 )
                 raise _Unresolved
-            return MNode(SECRET, SecretRef(sname), prov, 0), prov
+            skey = ("secret", id(node), sname)
+            secret = self.cache.get(skey, node)
+            if secret is None:
+                secret = MNode(SECRET, SecretRef(sname), prov, 0)
+                self.cache.put(skey, node, [], secret)
+            return secret, prov
         if name in CONTEXT_NAMES:
             value = self.context.get(name)
             if value is None:
@@ -222,7 +311,7 @@ class Resolver:
                     "set this value in a layer of that scope instead",
                 )
                 raise _Unresolved
-            return MNode(SCALAR, value, prov, 0), None
+            return self.cache.context_node(name, value, prov), None
         try:
             target_path = parse_path_cached(name)
         except ValueError as exc:
@@ -275,12 +364,6 @@ class Resolver:
         return did_you_mean(str(seg), names)
 
 
-class _Cycle(Exception):
-    def __init__(self, path: tuple) -> None:
-        self.path = path
-        self.reported = False
-
-
 def _unterminated(text: str) -> int:
     """Index of a `${` with no closing brace, or -1."""
     i = text.find("${")
@@ -305,11 +388,12 @@ def resolve(
     context: Mapping[str, str | None],
     secrets: set[str] | None = None,
     scope_label: str = "this scope",
+    cache: ResolveCache | None = None,
 ) -> tuple[MNode, list[Diagnostic]]:
     """Resolve every reference in the tree. Unresolvable values are dropped (with errors)."""
     if not root.flags & HAS_REFS:
         return root, []
-    r = Resolver(root, context, secrets, scope_label)
+    r = Resolver(root, context, secrets, scope_label, cache)
     try:
         out = r.node(root, ())
     except _Cycle:  # pragma: no cover - a cycle through the root itself

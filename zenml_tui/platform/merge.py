@@ -45,10 +45,13 @@ def child_flags(children: object) -> int:
 class LayerMerge:
     """Merges one layer (an `LNode` tree) over a lower `MNode` tree, collecting errors."""
 
-    def __init__(self, layer: LayerRef) -> None:
+    def __init__(self, layer: LayerRef, memo: dict[int, tuple[LNode, MNode]] | None = None) -> None:
         self.layer = layer
         self.label = layer.label
         self.errors: list[Diagnostic] = []
+        # fresh() results by LNode identity: they depend only on the node and the layer,
+        # so a re-parse that shares unchanged nodes re-uses what was built for them
+        self.memo = memo
 
     # -- errors -------------------------------------------------------------------------
     def _err(self, code: Code, msg: str, mark: Mark, path: tuple, hint: str = "") -> None:
@@ -62,6 +65,19 @@ class LayerMerge:
     def fresh(
         self, ln: LNode, path: tuple, op: str = "set", prev: Prov | None = None
     ) -> MNode | None:
+        memo = self.memo
+        if memo is None or ln.kind == SCALAR or op != "set" or prev is not None:
+            return self._fresh(ln, path, op, prev)  # scalars are cheaper to rebuild
+        hit = memo.get(id(ln))
+        if hit is not None and hit[0] is ln:
+            return hit[1]
+        n_errors = len(self.errors)
+        node = self._fresh(ln, path, op, prev)
+        if node is not None and len(self.errors) == n_errors:
+            memo[id(ln)] = (ln, node)
+        return node
+
+    def _fresh(self, ln: LNode, path: tuple, op: str, prev: Prov | None) -> MNode | None:
         tag = ln.tag
         if tag == "invalid":
             return None

@@ -160,7 +160,7 @@ class SecretRef:
 class MNode:
     """A merged value. Never mutated after construction (subtrees are shared)."""
 
-    __slots__ = ("deleted", "flags", "kind", "plain_cache", "prov", "value")
+    __slots__ = ("__weakref__", "deleted", "flags", "kind", "plain_cache", "prov", "value")
 
     def __init__(
         self,

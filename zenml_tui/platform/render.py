@@ -70,7 +70,19 @@ def build_tfvars(
     from zenml_tui.resources import root_module
 
     platform = engine.platform
-    variables = read_variables(module_dir or root_module())
+    module = module_dir or root_module()
+    try:
+        variables = read_variables(module)
+    except Exception as exc:  # a broken variables.tf: say where, never crash
+        file = str(module / "variables.tf")
+        line = getattr(exc, "line", 1) or 1
+        col = getattr(exc, "column", 1) or 1
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return {}, [
+            Diagnostic(
+                Code.MODULE_INVALID, f"cannot read the root module: {message}", file, line, col
+            )
+        ]
     env_res = engine.scope(Scope(environment))
     errors: list[Diagnostic] = list(env_res.errors)
     scope_errors = bool(errors)

@@ -21,6 +21,7 @@ from zenml_tui.platform.nodes import LIST, MAP, SCALAR, LNode, Mark, Scalar
 LAYER_TAGS = ("delete", "replace", "append", "required")
 _STD = "tag:yaml.org,2002:"
 _STD_TAGS = {f"{_STD}{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")}
+_NO_LAYER_TAG = frozenset({*_STD_TAGS, "!", "tag:zenml-tui,2026:plain"})
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
@@ -78,8 +79,13 @@ else:  # pragma: no cover - pure-Python fallback
             return _PLAIN if implicit[0] else f"{_STD}str"  # type: ignore[index]
 
 
+_MAYBE_NOT_STR = frozenset("0123456789+-.~nNtTfF")
+
+
 def resolve_plain(text: str) -> Scalar:
     """YAML 1.2 core schema for an unquoted scalar."""
+    if text and text[0] not in _MAYBE_NOT_STR:
+        return text  # the common case: cannot be null, bool or a number
     if _NULL.match(text):
         return None
     if _BOOL.match(text):
@@ -133,7 +139,7 @@ class _Converter:
 
     def layer_tag(self, node: yaml.Node) -> str | None:
         tag = node.tag
-        if tag is None or tag in _STD_TAGS or tag == "!" or tag == _PLAIN:
+        if tag in _NO_LAYER_TAG or tag is None:
             return None
         if tag.startswith("!") and tag[1:] in LAYER_TAGS:
             return tag[1:]
@@ -148,17 +154,21 @@ class _Converter:
         return "invalid"
 
     def convert(self, node: yaml.Node) -> LNode:
-        mark = self.mark(node)
+        file = self.file
+        sm = node.start_mark
+        mark = Mark(file, sm.line + 1, sm.column + 1)
         tag = self.layer_tag(node)
         if isinstance(node, MappingNode):
             children: dict[str, LNode] = {}
             key_marks: dict[str, Mark] = {}
             for knode, vnode in node.value:
-                kmark = self.mark(knode)
+                ksm = knode.start_mark
+                kmark = Mark(file, ksm.line + 1, ksm.column + 1)
                 if not isinstance(knode, ScalarNode):
                     self.err(Code.COMPLEX_KEY, "a key must be a plain scalar", kmark)
                     continue
-                if knode.tag == f"{_STD}merge" or knode.value == "<<":
+                key = knode.value
+                if key == "<<" or knode.tag == f"{_STD}merge":
                     self.err(
                         Code.UNKNOWN_KEY,
                         "YAML merge keys (<<) are not supported",
@@ -166,7 +176,6 @@ class _Converter:
                         "put shared values in a lower layer instead",
                     )
                     continue
-                key = knode.value
                 if key in children:
                     first = key_marks[key]
                     self.err(
@@ -176,7 +185,15 @@ class _Converter:
                         "a later duplicate would silently win; keep one",
                     )
                     continue
-                children[key] = self.convert(vnode)
+                if vnode.tag == _PLAIN and type(vnode) is ScalarNode:  # the common case
+                    vsm = vnode.start_mark
+                    children[key] = LNode(
+                        SCALAR,
+                        resolve_plain(vnode.value),
+                        Mark(file, vsm.line + 1, vsm.column + 1),
+                    )
+                else:
+                    children[key] = self.convert(vnode)
                 key_marks[key] = kmark
             return LNode(MAP, children, mark, tag, key_marks)
         if isinstance(node, SequenceNode):
