@@ -16,22 +16,6 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
-COMPONENT_TYPES = (
-    "alerter",
-    "annotator",
-    "artifact_store",
-    "container_registry",
-    "data_validator",
-    "experiment_tracker",
-    "feature_store",
-    "image_builder",
-    "model_deployer",
-    "orchestrator",
-    "step_operator",
-    "model_registry",
-    "deployer",
-    "log_store",
-)
 ComponentType = Literal[
     "alerter",
     "annotator",
@@ -48,6 +32,7 @@ ComponentType = Literal[
     "deployer",
     "log_store",
 ]
+COMPONENT_TYPES: tuple[str, ...] = get_args(ComponentType)
 ConnectorType = Literal["aws", "gcp", "azure", "kubernetes", "docker", "hyperai"]
 
 # The auth methods ZenML 0.98 offers per connector type. GCP workload identity federation

@@ -39,25 +39,30 @@ except ImportError:  # pragma: no cover
 _PLAIN = "tag:zenml-tui,2026:plain"  # an untagged plain scalar, resolved by resolve_plain
 
 
+class _Resolve:
+    """Tells maps, lists, plain and quoted scalars apart; resolve_plain does the rest."""
+
+    def resolve(self, kind: type, value: object, implicit: object) -> str:
+        if kind is MappingNode:
+            return f"{_STD}map"
+        if kind is SequenceNode:
+            return f"{_STD}seq"
+        return _PLAIN if implicit[0] else f"{_STD}str"  # type: ignore[index]
+
+
 if _Parser is not None:
 
-    class _Loader(_Parser, yaml.resolver.BaseResolver):  # type: ignore[misc,valid-type]
-        """C parser + a resolver that only tells maps, lists and scalars apart."""
+    class _Loader(_Resolve, _Parser, yaml.resolver.BaseResolver):  # type: ignore[misc,valid-type]
+        """libyaml's C parser with the resolver above."""
 
         def __init__(self, stream: str) -> None:
             _Parser.__init__(self, stream)
             yaml.resolver.BaseResolver.__init__(self)
 
-        def resolve(self, kind: type, value: object, implicit: object) -> str:
-            if kind is MappingNode:
-                return f"{_STD}map"
-            if kind is SequenceNode:
-                return f"{_STD}seq"
-            return _PLAIN if implicit[0] else f"{_STD}str"  # type: ignore[index]
-
 else:  # pragma: no cover - pure-Python fallback
 
     class _Loader(  # type: ignore[no-redef]
+        _Resolve,
         yaml.reader.Reader,
         yaml.scanner.Scanner,
         yaml.parser.Parser,
@@ -70,13 +75,6 @@ else:  # pragma: no cover - pure-Python fallback
             yaml.parser.Parser.__init__(self)
             yaml.composer.Composer.__init__(self)
             yaml.resolver.BaseResolver.__init__(self)
-
-        def resolve(self, kind: type, value: object, implicit: object) -> str:
-            if kind is MappingNode:
-                return f"{_STD}map"
-            if kind is SequenceNode:
-                return f"{_STD}seq"
-            return _PLAIN if implicit[0] else f"{_STD}str"  # type: ignore[index]
 
 
 _MAYBE_NOT_STR = frozenset("0123456789+-.~nNtTfF")
