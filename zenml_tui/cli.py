@@ -79,6 +79,26 @@ def build_parser() -> argparse.ArgumentParser:
         "key", metavar="KEY.PATH", help="dotted path, e.g. components.orchestrator.flavor"
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("server", help="the local ZenML server of the platform")
+    server_sub = p.add_subparsers(dest="server_command", metavar="ACTION", required=True)
+    for name, text in (
+        ("up", "start it (idempotent); returns once /health answers"),
+        ("status", "url, version, auth scheme and object counts; exit 1 when down"),
+        ("env", "print the shell exports for Terraform and the Python client"),
+        ("down", "stop it and wait for the process to end"),
+    ):
+        sp = server_sub.add_parser(name, help=text)
+        _add_platform(sp)
+        if name == "status":
+            sp.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("provider", help="the bundled offline zenml-io/zenml provider")
+    provider_sub = p.add_subparsers(dest="provider_command", metavar="ACTION", required=True)
+    sp = provider_sub.add_parser(
+        "mirror", help="write a plugin directory for terraform init -plugin-dir"
+    )
+    sp.add_argument("dir", metavar="DIR")
     return parser
 
 
@@ -201,7 +221,67 @@ def cmd_overview(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"validate": cmd_validate, "render": cmd_render, "explain": cmd_explain}
+def _local_server(args: argparse.Namespace):
+    from zenml_tui.server.local import server_for
+
+    session = _session(args)
+    return None if session is None else server_for(session.platform)
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    import shlex
+
+    from zenml_tui.server.local import ServerError
+
+    server = _local_server(args)
+    if server is None:
+        return 1
+    action = args.server_command
+    try:
+        if action == "up":
+            st, started = server.up()
+            verb = "started" if started else "already running"
+            print(f"ZenML {st.version} {verb} at {st.url} (pid {st.pid}, auth {st.auth_scheme})")
+            print(f"  state: {server.root}")
+            return 0
+        if action == "down":
+            print("stopped" if server.down() else "not running")
+            return 0
+        if action == "env":
+            for key, value in server.environment().items():
+                print(f"export {key}={shlex.quote(value)}")
+            return 0
+        st = server.status()
+        if getattr(args, "json", False):
+            print(json.dumps(st.__dict__, indent=2))
+        elif st.running:
+            counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in st.counts.items())
+            print(f"running at {st.url} (pid {st.pid}): ZenML {st.version}, auth {st.auth_scheme}")
+            print(f"  {counts}")
+        else:
+            print(f"down ({st.problem})")
+        return 0 if st.running else 1
+    except ServerError as exc:
+        print(f"zenml-tui: {exc}", file=sys.stderr)
+        return 1
+
+
+def cmd_provider(args: argparse.Namespace) -> int:
+    from zenml_tui.provider.mirror import write_mirror
+
+    path = write_mirror(Path(args.dir))
+    print(f"wrote {path}")
+    print(f"use it with: terraform init -plugin-dir {Path(args.dir).resolve()}")
+    return 0
+
+
+COMMANDS = {
+    "validate": cmd_validate,
+    "render": cmd_render,
+    "explain": cmd_explain,
+    "server": cmd_server,
+    "provider": cmd_provider,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

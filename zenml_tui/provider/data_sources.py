@@ -1,0 +1,256 @@
+"""Data sources: zenml_server, zenml_stack, zenml_stack_component, zenml_service_connector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tf import schema as s
+from tf import types as t
+from tf.iface import Config, ReadDataContext, State
+
+from zenml_tui.provider.provider import ZenMLProvider, api_error
+from zenml_tui.provider.resources import _computed, _map, _str
+from zenml_tui.provider.values import as_text
+from zenml_tui.server.rest import ZenMLClient, ZenMLError
+
+
+class Object(t.TfType):
+    """An object type (the `tf` package has maps, lists and sets only)."""
+
+    def __init__(self, attrs: dict[str, t.TfType]) -> None:
+        self.attrs = attrs
+
+    def encode(self, value: Any) -> Any:
+        if value is None or value is t.Unknown:
+            return value
+        return {k: typ.encode(value.get(k)) for k, typ in self.attrs.items()}
+
+    def decode(self, value: Any) -> Any:
+        if value is None or value is t.Unknown:
+            return value
+        return {k: typ.decode(value.get(k)) for k, typ in self.attrs.items()}
+
+    def semantically_equal(self, a: Any, b: Any) -> bool:
+        return a == b
+
+    def tf_type(self) -> bytes:
+        inner = ",".join(f'"{k}":{typ.tf_type().decode()}' for k, typ in self.attrs.items())
+        return f'["object",{{{inner}}}]'.encode()
+
+
+class _Lookup:
+    """Find one object by id or by name (the first hit of a name filter)."""
+
+    path = ""
+    kind = ""
+
+    def __init__(self, provider: ZenMLProvider) -> None:
+        self.provider = provider
+
+    def validate(self, diags, type_name: str, config: Config) -> None:
+        from tf.iface import _validate_config
+
+        schema = self.get_schema()  # type: ignore[attr-defined]
+        _validate_config(diags, type_name, config, schema.attributes, schema.block_types)
+        if not config.get("id") and not config.get("name"):
+            diags.add_error(f"Set id or name to look up a {self.kind}")
+
+    def _find(self, c: ZenMLClient, config: Config, **filters: Any) -> dict | None:
+        if config.get("id"):
+            return c.get(f"{self.path}/{config['id']}", hydrate="true")
+        found = c.get(self.path, name=config["name"], page=1, size=100, **filters)
+        items = found.get("items") or []
+        if not items:
+            return None
+        return c.get(f"{self.path}/{items[0]['id']}", hydrate="true")
+
+    def read(self, ctx: ReadDataContext, config: Config) -> State | None:
+        c = self.provider.client
+        if c is None:
+            ctx.diagnostics.add_error("The zenml provider is not configured")
+            return None
+        try:
+            found = self._find(c, config, **self._filters(config))
+        except ZenMLError as exc:
+            api_error(ctx.diagnostics, f"look up {self.kind}", exc)
+            return None
+        if found is None:
+            ctx.diagnostics.add_error(f"No {self.kind} named '{config.get('name')}' on the server")
+            return None
+        return self._state(found)  # type: ignore[attr-defined]
+
+    def _filters(self, config: Config) -> dict[str, Any]:
+        return {}
+
+
+class ServerData:
+    @classmethod
+    def get_name(cls) -> str:
+        return "server"
+
+    @classmethod
+    def get_schema(cls) -> s.Schema:
+        return s.Schema(
+            attributes=[
+                *_computed(
+                    "id",
+                    "name",
+                    "version",
+                    "deployment_type",
+                    "auth_scheme",
+                    "server_url",
+                    "dashboard_url",
+                ),
+                _map("metadata", computed=True),
+                *_computed(
+                    "pro_dashboard_url",
+                    "pro_api_url",
+                    "pro_organization_id",
+                    "pro_organization_name",
+                    "pro_workspace_id",
+                    "pro_workspace_name",
+                ),
+            ]
+        )
+
+    def __init__(self, provider: ZenMLProvider) -> None:
+        self.provider = provider
+
+    def validate(self, diags, type_name: str, config: Config) -> None:
+        from tf.iface import _validate_config
+
+        schema = self.get_schema()
+        _validate_config(diags, type_name, config, schema.attributes, schema.block_types)
+
+    def read(self, ctx: ReadDataContext, config: Config) -> State | None:
+        c = self.provider.client
+        if c is None:
+            ctx.diagnostics.add_error("The zenml provider is not configured")
+            return None
+        try:
+            info = c.info()
+        except ZenMLError as exc:
+            api_error(ctx.diagnostics, "read the server info", exc)
+            return None
+        names = [a.name for a in self.get_schema().attributes]
+        out: dict[str, Any] = {k: info.get(k) for k in names}
+        out["metadata"] = {k: as_text(v) for k, v in (info.get("metadata") or {}).items()}
+        for k in names:
+            if k != "metadata" and out[k] is not None:
+                out[k] = str(out[k])
+        return out
+
+
+class StackData(_Lookup):
+    path = "/stacks"
+    kind = "stack"
+
+    @classmethod
+    def get_name(cls) -> str:
+        return "stack"
+
+    @classmethod
+    def get_schema(cls) -> s.Schema:
+        component = Object(
+            {"id": t.String(), "name": t.String(), "type": t.String(), "flavor": t.String()}
+        )
+        return s.Schema(
+            attributes=[
+                _str("id", optional=True, computed=True),
+                _str("name", optional=True, computed=True),
+                s.Attribute("components", t.List(component), computed=True),
+                _map("labels", computed=True),
+                *_computed("created", "updated"),
+            ]
+        )
+
+    def _state(self, resp: dict) -> State:
+        meta = resp.get("metadata") or {}
+        comps = []
+        for kind, items in (meta.get("components") or {}).items():
+            for item in items:
+                body = item.get("body") or {}
+                comps.append(
+                    {
+                        "id": item["id"],
+                        "name": item["name"],
+                        "type": kind,
+                        "flavor": body.get("flavor_name"),
+                    }
+                )
+        body = resp.get("body") or {}
+        return {
+            "id": resp["id"],
+            "name": resp["name"],
+            "components": comps,
+            "labels": meta.get("labels") or {},
+            "created": body.get("created"),
+            "updated": body.get("updated"),
+        }
+
+
+class StackComponentData(_Lookup):
+    path = "/components"
+    kind = "stack component"
+
+    @classmethod
+    def get_name(cls) -> str:
+        return "stack_component"
+
+    @classmethod
+    def get_schema(cls) -> s.Schema:
+        return s.Schema(
+            attributes=[
+                _str("id", optional=True, computed=True),
+                _str("name", optional=True, computed=True),
+                _str("type", optional=True, computed=True),
+                _str("flavor", computed=True),
+                _map("configuration", computed=True, sensitive=True),
+                *_computed("connector_id", "connector_resource_id"),
+                _map("labels", computed=True),
+                *_computed("created", "updated"),
+            ]
+        )
+
+    def _filters(self, config: Config) -> dict[str, Any]:
+        return {"type": config["type"]} if config.get("type") else {}
+
+    def _state(self, resp: dict) -> State:
+        from zenml_tui.provider.resources import StackComponent
+
+        st = StackComponent._state(None, resp, {})  # type: ignore[arg-type]
+        return {k: st.get(k) for k in (a.name for a in self.get_schema().attributes)} | {
+            "labels": st.get("labels") or {},
+            "configuration": st.get("configuration") or {},
+        }
+
+
+class ServiceConnectorData(_Lookup):
+    path = "/service_connectors"
+    kind = "service connector"
+
+    @classmethod
+    def get_name(cls) -> str:
+        return "service_connector"
+
+    @classmethod
+    def get_schema(cls) -> s.Schema:
+        return s.Schema(
+            attributes=[
+                _str("id", optional=True, computed=True),
+                _str("name", optional=True, computed=True),
+                *_computed("type", "auth_method", "resource_type", "resource_id"),
+                _map("configuration", computed=True, sensitive=True),
+                _map("labels", computed=True),
+                *_computed("expires_at", "created", "updated"),
+            ]
+        )
+
+    def _state(self, resp: dict) -> State:
+        from zenml_tui.provider.resources import ServiceConnector
+
+        st = ServiceConnector._state(None, resp, {})  # type: ignore[arg-type]
+        return {k: st.get(k) for k in (a.name for a in self.get_schema().attributes)} | {
+            "labels": st.get("labels") or {},
+            "configuration": st.get("configuration") or {},
+        }

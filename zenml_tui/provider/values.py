@@ -1,0 +1,67 @@
+"""Mapping between Terraform state and ZenML's REST bodies.
+
+Configuration is `map(string)` in the provider while ZenML stores typed values (it
+decodes "true", "4" and JSON for typed fields). A value read back is kept as the user
+wrote it whenever it means the same, so a plan after apply shows no changes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def as_text(value: Any) -> str:
+    """A server value as a map(string) entry."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def same(text: str | None, value: Any) -> bool:
+    """Does the string the user wrote mean the server's value?"""
+    if text is None:
+        return value is None
+    if isinstance(value, str):
+        if text == value:
+            return True
+        try:
+            return json.loads(text) == json.loads(value)
+        except ValueError:
+            return False
+    if isinstance(value, bool):
+        return text.strip().lower() in (("true", "1", "yes") if value else ("false", "0", "no"))
+    if isinstance(value, int | float):
+        try:
+            return float(text) == float(value)
+        except ValueError:
+            return False
+    try:
+        return json.loads(text) == value
+    except ValueError:
+        return False
+
+
+def merge_config(
+    server: dict[str, Any] | None, prior: dict[str, str] | None
+) -> dict[str, str] | None:
+    """The configuration to record: the prior text where it means the server's value."""
+    server = server or {}
+    prior = prior or {}
+    out = {
+        k: prior[k] if k in prior and same(prior[k], v) else as_text(v) for k, v in server.items()
+    }
+    if not out and not prior:
+        return None if prior is None else {}
+    return out
+
+
+def empty_as(prior: Any, value: dict | None) -> dict | None:
+    """A map the server returns empty is recorded as the user left it (null or {})."""
+    if not value:
+        return prior if prior in (None, {}) else {}
+    return value

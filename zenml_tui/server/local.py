@@ -1,0 +1,367 @@
+"""The local ZenML server that zenml-tui manages for a platform (the embedded default).
+
+One server per platform, bound to 127.0.0.1 on a free port, with its SQLite database, log,
+pid file and credentials under the platform's state directory. Real authentication
+(OAUTH2_PASSWORD_BEARER with a generated admin password) and a service account whose API
+key Terraform and the app use. The server outlives the command that started it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zenml_tui.fsutil import write_atomic
+from zenml_tui.server.rest import ZenMLClient, ZenMLError
+
+SERVICE_ACCOUNT = "zenml-tui"
+ADMIN = "admin"
+_SERVER_MODULE = "zenml.zen_server.zen_server_api:app"
+
+
+class ServerError(Exception):
+    """The local server could not be started, reached or stopped."""
+
+
+@dataclass
+class Credentials:
+    admin_password: str
+    jwt_secret: str
+    port: int = 0
+    api_key: str = ""
+    service_account_id: str = ""
+
+
+@dataclass
+class ServerStatus:
+    running: bool
+    url: str = ""
+    pid: int = 0
+    version: str = ""
+    auth_scheme: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    problem: str = ""
+
+
+def zenml_environment(config_dir: Path) -> dict[str, str]:
+    """What every ZenML process we start needs: no analytics, no browser, its own config."""
+    return {
+        "ZENML_ANALYTICS_OPT_IN": "false",
+        "ZENML_AUTO_OPEN_DASHBOARD": "false",
+        "ZENML_CONFIG_PATH": str(config_dir),
+        "ZENML_ENABLE_REPO_INIT_WARNINGS": "false",
+    }
+
+
+def _free_port(preferred: int = 0) -> int:
+    for port in (preferred, 0) if preferred else (0,):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise ServerError("no free port on 127.0.0.1")  # pragma: no cover
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    with contextlib.suppress(ChildProcessError):
+        done, _ = os.waitpid(pid, os.WNOHANG)  # reap it if it is our own child
+        if done == pid:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def _is_our_server(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return _alive(pid)
+    return b"zen_server_api" in cmdline
+
+
+class LocalServer:
+    """A platform's local ZenML server, found through files under `root`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.db = self.root / "zenml.db"
+        self.pid_file = self.root / "server.pid"
+        self.log_file = self.root / "server.log"
+        self.credentials_file = self.root / "credentials.json"
+        self.config_dir = self.root / "zenml-config"
+
+    # -- files ----------------------------------------------------------------------------
+    def _prepare(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.root, 0o700)
+        ignore = self.root.parent / ".gitignore"
+        if self.root.parent.name == ".zenml-tui" and not ignore.exists():
+            write_atomic(ignore, "# zenml-tui state: never commit\n*\n")
+
+    def load_credentials(self) -> Credentials | None:
+        try:
+            data = json.loads(self.credentials_file.read_text())
+        except (OSError, ValueError):
+            return None
+        try:
+            return Credentials(**data)
+        except TypeError:
+            return None
+
+    def _save_credentials(self, creds: Credentials) -> None:
+        write_atomic(self.credentials_file, json.dumps(creds.__dict__, indent=2) + "\n", mode=0o600)
+
+    def _read_pid(self) -> tuple[int, int]:
+        try:
+            data = json.loads(self.pid_file.read_text())
+            return int(data["pid"]), int(data["port"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0, 0
+
+    # -- state --------------------------------------------------------------------------
+    def url(self, port: int) -> str:
+        return f"http://127.0.0.1:{port}"
+
+    def running(self) -> tuple[int, int] | None:
+        """(pid, port) of our live server, or None (a stale pid file is removed)."""
+        pid, port = self._read_pid()
+        if pid and _alive(pid) and _is_our_server(pid):
+            return pid, port
+        if self.pid_file.exists():
+            self.pid_file.unlink(missing_ok=True)
+        return None
+
+    def client(self) -> ZenMLClient:
+        live = self.running()
+        creds = self.load_credentials()
+        if live is None or creds is None or not creds.api_key:
+            raise ServerError(
+                "the local ZenML server is not running (start it: zenml-tui server up)"
+            )
+        return ZenMLClient(self.url(live[1]), api_key=creds.api_key)
+
+    def status(self, counts: bool = True) -> ServerStatus:
+        live = self.running()
+        if live is None:
+            return ServerStatus(False, problem="not running")
+        pid, port = live
+        st = ServerStatus(True, self.url(port), pid)
+        creds = self.load_credentials()
+        client = ZenMLClient(st.url, api_key=creds.api_key if creds else None, timeout=10)
+        try:
+            info = client.info()
+        except ZenMLError as exc:
+            st.running, st.problem = False, exc.message
+            return st
+        st.version = str(info.get("version", ""))
+        st.auth_scheme = str(info.get("auth_scheme", ""))
+        if counts:
+            try:
+                st.counts = {
+                    "stacks": client.count("/stacks"),
+                    "components": client.count("/components"),
+                    "service_connectors": client.count("/service_connectors"),
+                }
+            except ZenMLError as exc:
+                st.problem = exc.message
+        return st
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def up(self, timeout: float = 120.0) -> tuple[ServerStatus, bool]:
+        """Start the server unless it runs; return (status, started_now)."""
+        self._prepare()
+        creds = self.load_credentials()
+        live = self.running()
+        if live is not None:
+            self._wait_healthy(live[0], self.url(live[1]), timeout)
+            if creds is None or not creds.api_key:
+                self._create_api_key(self.url(live[1]), creds)
+            return self.status(), False
+        if creds is None:
+            creds = Credentials(secrets.token_urlsafe(24), secrets.token_hex(32))
+            self._save_credentials(creds)
+        port = _free_port(creds.port)
+        env = {
+            **os.environ,
+            **zenml_environment(self.config_dir),
+            "ZENML_STORE_URL": f"sqlite:///{self.db}",
+            "ZENML_SERVER_AUTH_SCHEME": "OAUTH2_PASSWORD_BEARER",
+            "ZENML_SERVER_AUTO_ACTIVATE": "1",
+            "ZENML_DEFAULT_USER_NAME": ADMIN,
+            "ZENML_DEFAULT_USER_PASSWORD": creds.admin_password,
+            "ZENML_SERVER_JWT_SECRET_KEY": creds.jwt_secret,
+            "ZENML_LOGGING_COLORS_DISABLED": "true",
+        }
+        for key in (
+            "ZENML_STORE_API_KEY",
+            "ZENML_STORE_API_TOKEN",
+            "ZENML_SERVER_URL",
+            "ZENML_API_KEY",
+        ):
+            env.pop(key, None)
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log_file, "ab") as log:
+            log.write(
+                f"\n--- zenml-tui: starting ZenML on 127.0.0.1:{port} at {time.ctime()}\n".encode()
+            )
+            log.flush()
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    _SERVER_MODULE,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "warning",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=self.root,
+                start_new_session=True,
+                close_fds=True,
+            )
+        write_atomic(self.pid_file, json.dumps({"pid": proc.pid, "port": port}) + "\n", mode=0o600)
+        url = self.url(port)
+        try:
+            self._wait_healthy(proc.pid, url, timeout)
+        except ServerError:
+            self.down()
+            raise
+        if creds.port != port:
+            creds.port = port
+            self._save_credentials(creds)
+        if not creds.api_key:
+            self._create_api_key(url, creds)
+        return self.status(), True
+
+    def _wait_healthy(self, pid: int, url: str, timeout: float) -> None:
+        client = ZenMLClient(url, timeout=2)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if client.health():
+                return
+            if not _alive(pid):
+                tail = self._log_tail()
+                raise ServerError(
+                    f"the ZenML server exited during start-up; see {self.log_file}:\n{tail}"
+                )
+            time.sleep(0.1)
+        raise ServerError(
+            f"the ZenML server did not answer /health within {timeout:.0f} s; see {self.log_file}"
+        )
+
+    def _log_tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def _create_api_key(self, url: str, creds: Credentials | None) -> None:
+        """Log in as admin; make the service account and an API key for it."""
+        if creds is None:
+            raise ServerError(
+                f"{self.credentials_file} is missing; remove {self.db} to start afresh"
+            )
+        admin = ZenMLClient(url)
+        try:
+            token = admin._send(
+                "POST",
+                "/api/v1/login",
+                form={"username": ADMIN, "password": creds.admin_password},
+                auth=False,
+            )["access_token"]
+            admin = ZenMLClient(url, api_token=token)
+            try:
+                account = admin.post(
+                    "/service_accounts",
+                    {
+                        "name": SERVICE_ACCOUNT,
+                        "description": "Terraform and the zenml-tui app",
+                        "active": True,
+                    },
+                )
+            except ZenMLError as exc:
+                if exc.status != 409:
+                    raise
+                account = admin.get(f"/service_accounts/{SERVICE_ACCOUNT}")
+            key = admin.post(
+                f"/service_accounts/{account['id']}/api_keys",
+                {
+                    "name": f"zenml-tui-{secrets.token_hex(3)}",
+                    "description": "created by zenml-tui server up",
+                },
+            )
+        except ZenMLError as exc:
+            raise ServerError(
+                f"could not create the service account's API key: {exc.message}"
+            ) from None
+        creds.api_key = key["body"]["key"]
+        creds.service_account_id = account["id"]
+        self._save_credentials(creds)
+
+    def down(self, timeout: float = 30.0) -> bool:
+        """Stop the server; True when one was running."""
+        pid, _ = self._read_pid()
+        if not pid or not _alive(pid) or not _is_our_server(pid):
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, sig)
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline and _alive(pid):
+                time.sleep(0.05)
+            if not _alive(pid):
+                break
+        self.pid_file.unlink(missing_ok=True)
+        if _alive(pid):
+            raise ServerError(f"the ZenML server (pid {pid}) did not stop")
+        return True
+
+    def environment(self) -> dict[str, str]:
+        """Variables for Terraform's provider and for the Python client."""
+        live = self.running()
+        creds = self.load_credentials()
+        if live is None or creds is None or not creds.api_key:
+            raise ServerError(
+                "the local ZenML server is not running (start it: zenml-tui server up)"
+            )
+        url = self.url(live[1])
+        return {
+            "ZENML_SERVER_URL": url,
+            "ZENML_API_KEY": creds.api_key,
+            "ZENML_STORE_URL": url,
+            "ZENML_STORE_API_KEY": creds.api_key,
+        }
+
+
+def server_for(platform) -> LocalServer:
+    return LocalServer(platform.state_dir / "server")
