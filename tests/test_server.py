@@ -120,3 +120,13 @@ def test_provider_mirror_writes_a_stable_launcher(tmp_path) -> None:
     run_cli("provider", "mirror", str(tmp_path / "plugins"))
     assert path.read_bytes() == first
     assert b"-m zenml_tui.provider" in first and len(first.splitlines()) == 3
+
+
+def test_platform_plugin_dir_is_written_under_state(make_platform) -> None:
+    from zenml_tui.platform.definition import load_platform
+    from zenml_tui.provider.mirror import launcher_path, plugin_dir_for
+
+    platform, _ = load_platform(make_platform())
+    plugins = plugin_dir_for(platform.state_dir)
+    assert plugins == platform.state_dir / "plugins"
+    assert os.access(launcher_path(plugins), os.X_OK)

@@ -16,24 +16,10 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
-ComponentType = Literal[
-    "alerter",
-    "annotator",
-    "artifact_store",
-    "container_registry",
-    "data_validator",
-    "experiment_tracker",
-    "feature_store",
-    "image_builder",
-    "model_deployer",
-    "orchestrator",
-    "step_operator",
-    "model_registry",
-    "deployer",
-    "log_store",
-]
-COMPONENT_TYPES: tuple[str, ...] = get_args(ComponentType)
-ConnectorType = Literal["aws", "gcp", "azure", "kubernetes", "docker", "hyperai"]
+from zenml_tui.zenml_vocab import COMPONENT_TYPES, CONNECTOR_TYPES
+
+ComponentType = Literal[COMPONENT_TYPES]  # type: ignore[valid-type]
+ConnectorType = Literal[CONNECTOR_TYPES]  # type: ignore[valid-type]
 
 # The auth methods ZenML 0.98 offers per connector type. GCP workload identity federation
 # is `external-account`; there is no `workload-identity` method (the seed guide's snippet).

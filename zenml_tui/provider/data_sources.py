@@ -82,6 +82,15 @@ class _Lookup:
     def _filters(self, config: Config) -> dict[str, Any]:
         return {}
 
+    def _from_resource(self, resource: Any, resp: dict) -> State:
+        """The resource's view of the object, cut to this data source's attributes."""
+        st = resource._state(None, resp, {})
+        out = {a.name: st.get(a.name) for a in self.get_schema().attributes}  # type: ignore[attr-defined]
+        return out | {
+            "labels": st.get("labels") or {},
+            "configuration": st.get("configuration") or {},
+        }
+
 
 class ServerData:
     @classmethod
@@ -218,11 +227,7 @@ class StackComponentData(_Lookup):
     def _state(self, resp: dict) -> State:
         from zenml_tui.provider.resources import StackComponent
 
-        st = StackComponent._state(None, resp, {})  # type: ignore[arg-type]
-        return {k: st.get(k) for k in (a.name for a in self.get_schema().attributes)} | {
-            "labels": st.get("labels") or {},
-            "configuration": st.get("configuration") or {},
-        }
+        return self._from_resource(StackComponent, resp)
 
 
 class ServiceConnectorData(_Lookup):
@@ -249,8 +254,4 @@ class ServiceConnectorData(_Lookup):
     def _state(self, resp: dict) -> State:
         from zenml_tui.provider.resources import ServiceConnector
 
-        st = ServiceConnector._state(None, resp, {})  # type: ignore[arg-type]
-        return {k: st.get(k) for k in (a.name for a in self.get_schema().attributes)} | {
-            "labels": st.get("labels") or {},
-            "configuration": st.get("configuration") or {},
-        }
+        return self._from_resource(ServiceConnector, resp)

@@ -29,25 +29,7 @@ from tf.utils import Diagnostics
 from zenml_tui.provider.provider import ZenMLProvider, api_error
 from zenml_tui.provider.values import empty_as, merge_config
 from zenml_tui.server.rest import ZenMLClient, ZenMLError
-
-CONNECTOR_TYPES = ("aws", "gcp", "azure", "kubernetes", "docker", "hyperai")
-COMPONENT_TYPES = (
-    "alerter",
-    "annotator",
-    "artifact_store",
-    "container_registry",
-    "data_validator",
-    "experiment_tracker",
-    "feature_store",
-    "image_builder",
-    "model_deployer",
-    "orchestrator",
-    "step_operator",
-    "model_registry",
-    "deployer",
-    "log_store",
-)
-REQUIRED_IN_STACK = ("orchestrator", "artifact_store")
+from zenml_tui.zenml_vocab import COMPONENT_TYPES, CONNECTOR_TYPES, REQUIRED_IN_STACK
 
 
 def _str(name: str, **flags: Any) -> s.Attribute:
@@ -111,6 +93,35 @@ class _Base:
 
     def _before_delete(self, c: ZenMLClient, current: State) -> None:
         """Hook for what must happen before a DELETE."""
+
+    def _write(
+        self,
+        ctx: Any,
+        verb: str,
+        path: str,
+        body: dict,
+        planned: State,
+        what: str,
+        fallback: State | None,
+    ) -> State | None:
+        """POST or PUT `body`; the new state, or `fallback` with the server's error."""
+        c = self._client(ctx.diagnostics)
+        if c is None:
+            return fallback
+        try:
+            return self._state(getattr(c, verb)(path, body), planned)  # type: ignore[attr-defined]
+        except ZenMLError as exc:
+            api_error(ctx.diagnostics, what, exc)
+            return fallback
+
+    def _create(self, ctx: CreateContext, body: dict, planned: State, what: str) -> State | None:
+        return self._write(ctx, "post", self.path, body, planned, f"create {what}", None)
+
+    def _update(
+        self, ctx: UpdateContext, current: State, body: dict, planned: State, what: str
+    ) -> State | None:
+        path = f"{self.path}/{current['id']}"
+        return self._write(ctx, "put", path, body, planned, f"update {what}", current)
 
     def import_(self, ctx: ImportContext, object_id: str) -> State | None:
         c = self._client(ctx.diagnostics)
@@ -232,36 +243,22 @@ class ServiceConnector(_Base):
         }
 
     def create(self, ctx: CreateContext, planned: State) -> State | None:
-        c = self._client(ctx.diagnostics)
-        if c is None:
-            return None
         body = self._body(planned)
-        if planned.get("verify") is not False and not self._verify(c, body, ctx.diagnostics):
-            return None
-        try:
-            return self._state(c.post(self.path, body), planned)
-        except ZenMLError as exc:
-            api_error(ctx.diagnostics, f"create service connector {planned['name']}", exc)
-            return None
+        if planned.get("verify") is not False:
+            c = self._client(ctx.diagnostics)
+            if c is None or not self._verify(c, body, ctx.diagnostics):
+                return None
+        return self._create(ctx, body, planned, f"service connector {planned['name']}")
 
     def update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
-        c = self._client(ctx.diagnostics)
-        if c is None:
-            return current
         body = self._body(planned)
         reverify = planned.get("configuration") != current.get("configuration")
-        if (
-            reverify
-            and planned.get("verify") is not False
-            and not self._verify(c, body, ctx.diagnostics)
-        ):
-            return current
+        if reverify and planned.get("verify") is not False:
+            c = self._client(ctx.diagnostics)
+            if c is None or not self._verify(c, body, ctx.diagnostics):
+                return current
         update = {k: body[k] for k in ("name", "configuration", "labels")}
-        try:
-            return self._state(c.put(f"{self.path}/{current['id']}", update), planned)
-        except ZenMLError as exc:
-            api_error(ctx.diagnostics, f"update service connector {current['name']}", exc)
-            return current
+        return self._update(ctx, current, update, planned, f"service connector {current['name']}")
 
 
 class StackComponent(_Base):
@@ -325,9 +322,6 @@ class StackComponent(_Base):
         }
 
     def create(self, ctx: CreateContext, planned: State) -> State | None:
-        c = self._client(ctx.diagnostics)
-        if c is None:
-            return None
         body = {
             "name": planned["name"],
             "type": planned["type"],
@@ -337,16 +331,9 @@ class StackComponent(_Base):
             "connector": planned.get("connector_id"),
             "connector_resource_id": planned.get("connector_resource_id"),
         }
-        try:
-            return self._state(c.post(self.path, body), planned)
-        except ZenMLError as exc:
-            api_error(ctx.diagnostics, f"create {planned['type']} {planned['name']}", exc)
-            return None
+        return self._create(ctx, body, planned, f"{planned['type']} {planned['name']}")
 
     def update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
-        c = self._client(ctx.diagnostics)
-        if c is None:
-            return current
         body = {
             "name": planned["name"],
             "configuration": planned.get("configuration") or {},
@@ -355,11 +342,7 @@ class StackComponent(_Base):
             "connector": planned.get("connector_id"),
             "connector_resource_id": planned.get("connector_resource_id"),
         }
-        try:
-            return self._state(c.put(f"{self.path}/{current['id']}", body), planned)
-        except ZenMLError as exc:
-            api_error(ctx.diagnostics, f"update {current['type']} {current['name']}", exc)
-            return current
+        return self._update(ctx, current, body, planned, f"{current['type']} {current['name']}")
 
     def _before_delete(self, c: ZenMLClient, current: State) -> None:
         """Take the component out of every stack first; ZenML refuses to delete a component
@@ -430,32 +413,15 @@ class Stack(_Base):
     def _components(st: State) -> dict[str, list[str]]:
         return {k: [v] for k, v in (st.get("components") or {}).items() if v}
 
-    def create(self, ctx: CreateContext, planned: State) -> State | None:
-        c = self._client(ctx.diagnostics)
-        if c is None:
-            return None
-        body = {
-            "name": planned["name"],
-            "components": self._components(planned),
-            "labels": planned.get("labels") or {},
+    def _body(self, st: State) -> dict:
+        return {
+            "name": st["name"],
+            "components": self._components(st),
+            "labels": st.get("labels") or {},
         }
-        try:
-            return self._state(c.post(self.path, body), planned)
-        except ZenMLError as exc:
-            api_error(ctx.diagnostics, f"create stack {planned['name']}", exc)
-            return None
+
+    def create(self, ctx: CreateContext, planned: State) -> State | None:
+        return self._create(ctx, self._body(planned), planned, f"stack {planned['name']}")
 
     def update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
-        c = self._client(ctx.diagnostics)
-        if c is None:
-            return current
-        body = {
-            "name": planned["name"],
-            "components": self._components(planned),
-            "labels": planned.get("labels") or {},
-        }
-        try:
-            return self._state(c.put(f"{self.path}/{current['id']}", body), planned)
-        except ZenMLError as exc:
-            api_error(ctx.diagnostics, f"update stack {current['name']}", exc)
-            return current
+        return self._update(ctx, current, self._body(planned), planned, f"stack {current['name']}")
