@@ -91,11 +91,15 @@ def example_copy(tmp_path: Path) -> Path:
 
 
 def run_cli(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    unset: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess:
     """Run the installed `zenml-tui` entry point in a real subprocess."""
     full_env = {**os.environ, **(env or {})}
-    full_env.pop("ZENML_TUI_DEBUG", None)
+    for key in ("ZENML_TUI_DEBUG", *unset):
+        full_env.pop(key, None)
     return subprocess.run(
         [sys.executable, "-m", "zenml_tui", *args],
         cwd=cwd or REPO,

@@ -47,6 +47,21 @@ def _add_scope(p: argparse.ArgumentParser) -> None:
     p.add_argument("--project", metavar="PROJECT", help="narrow to a project (implies its team)")
 
 
+def _add_engine(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--terraform-bin",
+        metavar="PATH",
+        help="run this terraform or tofu binary instead of the embedded Terraform",
+    )
+
+
+def _add_confirm(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--yes", action="store_true", help="do not ask (not enough for protected environments)"
+    )
+    p.add_argument("--confirm-env", metavar="ENV", help="confirm a protected environment by name")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zenml-tui",
@@ -79,6 +94,31 @@ def build_parser() -> argparse.ArgumentParser:
         "key", metavar="KEY.PATH", help="dotted path, e.g. components.orchestrator.flavor"
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("plan", help="plan an environment; exit 0 no changes, 2 changes, 1 error")
+    _add_platform(p)
+    _add_engine(p)
+    p.add_argument("--env", required=True, metavar="ENV")
+    p.add_argument("--json", action="store_true", help="the review as JSON")
+
+    p = sub.add_parser("apply", help="apply the latest (or the named) reviewed plan")
+    _add_platform(p)
+    _add_engine(p)
+    p.add_argument("--env", required=True, metavar="ENV")
+    p.add_argument("--run", metavar="ID", help="the plan run to apply (default: the latest)")
+    _add_confirm(p)
+
+    p = sub.add_parser("destroy", help="remove every object of the environment")
+    _add_platform(p)
+    _add_engine(p)
+    p.add_argument("--env", required=True, metavar="ENV")
+    _add_confirm(p)
+
+    p = sub.add_parser("runs", help="history of plans and applies")
+    _add_platform(p)
+    p.add_argument("--env", metavar="ENV")
+    p.add_argument("--show", metavar="ID", help="print one run's record and event log")
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("server", help="the local ZenML server of the platform")
     server_sub = p.add_subparsers(dest="server_command", metavar="ACTION", required=True)
@@ -266,6 +306,172 @@ def cmd_server(args: argparse.Namespace) -> int:
         return 1
 
 
+_SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "read": "<="}
+
+
+def _print_review(model, env: str) -> None:
+    groups = model.by_action()
+    for action in ("create", "update", "replace", "delete", "read"):
+        items = groups.get(action) or []
+        if not items:
+            continue
+        print(f"{action} ({len(items)}):")
+        for change in items:
+            reason = f"  [{change.reason}]" if change.reason and action == "replace" else ""
+            print(f"  {_SYMBOL[action]} {change.address}{reason}")
+            if action in ("update", "replace"):
+                for d in change.diffs():
+                    mark = "  # forces replacement" if d.forces_replace else ""
+                    print(f"      {d.path}: {_short(d.before)} -> {_short(d.after)}{mark}")
+    if model.drift:
+        print(f"drift ({len(model.drift)} changed outside Terraform):")
+        for change in model.drift:
+            print(f"  ! {change.address} ({change.action})")
+    print(f"{env}: {model.summary()}")
+
+
+def _short(value: object) -> str:
+    from zenml_tui.terraform.plan import _ABSENT, SENSITIVE, UNKNOWN
+
+    if value is _ABSENT:
+        return "(none)"
+    text = value if value in (SENSITIVE, UNKNOWN) else json.dumps(value)
+    return str(text) if len(str(text)) <= 80 else str(text)[:77] + "..."
+
+
+def _progress(event: dict) -> None:
+    kind = event.get("type")
+    if (
+        kind in ("planned_change", "apply_complete", "apply_errored")
+        or event.get("@level") == "error"
+    ):
+        print(f"  {event.get('@message', '')}", file=sys.stderr)
+
+
+def _confirm(args: argparse.Namespace, session, action: str) -> bool:
+    env = session.platform.spec.environments[args.env]
+    if env.protected:
+        if args.confirm_env == args.env:
+            return True
+        if sys.stdin.isatty():
+            typed = input(f"{args.env} is protected. Type its name to {action}: ").strip()
+            return typed == args.env
+        print(f"zenml-tui: {args.env} is protected: add --confirm-env {args.env}", file=sys.stderr)
+        return False
+    if args.yes:
+        return True
+    if sys.stdin.isatty():
+        return input(f"{action} {args.env}? [y/N] ").strip().lower() in ("y", "yes")
+    print("zenml-tui: not a terminal: add --yes to confirm", file=sys.stderr)
+    return False
+
+
+def _run_async(coro):
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+def _engine(args: argparse.Namespace):
+    from zenml_tui.terraform.engines import make_engine
+
+    return make_engine(getattr(args, "terraform_bin", None))
+
+
+def _operation_failed(exc: Exception) -> int:
+    diagnostics = getattr(exc, "diagnostics", None)
+    if diagnostics:
+        _print_errors(diagnostics)
+    print(f"zenml-tui: {exc}", file=sys.stderr)
+    return 1
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from zenml_tui.terraform import operations as ops
+    from zenml_tui.terraform.engines import EngineError
+
+    session = _session(args)
+    if session is None:
+        return 1
+    session.platform.scope(args.env)
+    try:
+        outcome = _run_async(
+            ops.plan(session, args.env, _engine(args), None if args.json else _progress)
+        )
+    except (ops.OperationError, EngineError) as exc:
+        return _operation_failed(exc)
+    if outcome.model is None:
+        print("plan cancelled", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"run": outcome.run.id, **outcome.model.to_dict()}, indent=2))
+    else:
+        _print_review(outcome.model, args.env)
+        print(f"plan run {outcome.run.id}; apply it: zenml-tui apply --env {args.env}")
+    return 2 if outcome.run.outcome == "changes" else 0
+
+
+def cmd_apply(args: argparse.Namespace, destroy: bool = False) -> int:
+    from zenml_tui.terraform import operations as ops
+    from zenml_tui.terraform.engines import EngineError
+
+    session = _session(args)
+    if session is None:
+        return 1
+    session.platform.scope(args.env)
+    store = ops.runs(session)
+    if not destroy:
+        run = store.load(args.run) if args.run else store.latest_plan(args.env)
+        if run is not None and run.kind == "plan":
+            counts = ", ".join(f"{n} {a}" for a, n in run.summary.items() if n and a != "no-op")
+            print(f"plan {run.id}: {counts or 'no changes'}")
+    if not _confirm(args, session, "destroy" if destroy else "apply"):
+        print("zenml-tui: not confirmed; nothing was changed", file=sys.stderr)
+        return 1
+    try:
+        if destroy:
+            outcome = _run_async(ops.destroy(session, args.env, _engine(args), _progress))
+        else:
+            outcome = _run_async(ops.apply(session, args.env, args.run, _engine(args), _progress))
+    except (ops.OperationError, EngineError) as exc:
+        return _operation_failed(exc)
+    print(f"{outcome.run.kind} run {outcome.run.id}: {outcome.run.outcome}. {outcome.run.message}")
+    return 0 if outcome.run.outcome == "applied" or outcome.run.outcome == "no-changes" else 1
+
+
+def cmd_destroy(args: argparse.Namespace) -> int:
+    return cmd_apply(args, destroy=True)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from zenml_tui.terraform import operations as ops
+
+    session = _session(args)
+    if session is None:
+        return 1
+    store = ops.runs(session)
+    if args.show:
+        run = store.load(args.show)
+        if run is None:
+            print(f"zenml-tui: no run {args.show}", file=sys.stderr)
+            return 1
+        print(json.dumps(asdict(run), indent=2))
+        for event in store.events(run.id):
+            print(event.get("@message", ""))
+        return 0
+    items = store.list(args.env)
+    if args.json:
+        print(json.dumps([asdict(r) for r in items], indent=2))
+        return 0
+    for run in items:
+        print(f"{run.label}  {run.message}")
+    if not items:
+        print("no runs yet")
+    return 0
+
+
 def cmd_provider(args: argparse.Namespace) -> int:
     from zenml_tui.provider.mirror import write_mirror
 
@@ -281,6 +487,10 @@ COMMANDS = {
     "explain": cmd_explain,
     "server": cmd_server,
     "provider": cmd_provider,
+    "plan": cmd_plan,
+    "apply": cmd_apply,
+    "destroy": cmd_destroy,
+    "runs": cmd_runs,
 }
 
 

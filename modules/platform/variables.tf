@@ -60,6 +60,7 @@ variable "components" {
     flavor                = string
     configuration         = optional(map(string), {})
     connector_resource_id = optional(string)
+    use_connector         = optional(bool, true)
     labels                = optional(map(string), {})
   }))
 }
@@ -81,7 +82,8 @@ variable "teams" {
     components = map(object({
       flavor                = string
       configuration         = optional(map(string), {})
-        connector_resource_id = optional(string)
+      connector_resource_id = optional(string)
+      use_connector         = optional(bool, true)
       labels                = optional(map(string), {})
     }))
   }))
@@ -96,7 +98,8 @@ variable "projects" {
     artifact_store = object({
       flavor                = string
       configuration         = optional(map(string), {})
-        connector_resource_id = optional(string)
+      connector_resource_id = optional(string)
+      use_connector         = optional(bool, true)
       labels                = optional(map(string), {})
     })
   }))

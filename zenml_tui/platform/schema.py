@@ -101,13 +101,15 @@ class Component(Closed):
 
     `by_flavor` holds configuration that applies only when the final flavor matches its
     key, so a team or project layer can tune e.g. the vertex orchestrator without
-    breaking an environment that uses the local one.
+    breaking an environment that uses the local one. `use_connector: false` keeps the
+    environment's connector off a flavor that takes none (mlflow, for one).
     """
 
     flavor: str
     configuration: dict[str, Any] = {}
     by_flavor: dict[str, dict[str, Any]] = {}
     connector_resource_id: str | None = None
+    use_connector: bool = True
     labels: dict[str, str] = {}
 
 

@@ -25,11 +25,17 @@ def os_arch() -> str:
     return f"{sys.platform if sys.platform != 'linux' else 'linux'}_{arch}"
 
 
+def interpreter() -> str:
+    """This environment's Python by one stable name (a venv has python, python3, ...)."""
+    candidate = Path(sys.prefix) / "bin" / "python"
+    return str(candidate) if candidate.exists() else sys.executable
+
+
 def launcher_text(python: str | None = None) -> str:
-    interpreter = shlex.quote(python or sys.executable)
+    interpreter_path = shlex.quote(python or interpreter())
     return (
         "#!/bin/sh\n# zenml-tui: the offline zenml-io/zenml provider\n"
-        f'exec {interpreter} -m zenml_tui.provider "$@"\n'
+        f'exec {interpreter_path} -m zenml_tui.provider "$@"\n'
     )
 
 

