@@ -36,6 +36,10 @@ def test_wheel_bundles_example_and_modules(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "zenml_tui/_bundled/examples/acme-ml/platform.yaml" in names
     assert "zenml_tui/_bundled/modules/platform/variables.tf" in names
+    shipped = {n.removeprefix("zenml_tui/_bundled/modules/") for n in names if n.endswith(".tf")}
+    assert shipped == {
+        str(p.relative_to(REPO / "modules")) for p in (REPO / "modules").rglob("*.tf")
+    }
     assert not any(".zenml-tui" in n or "__pycache__" in n for n in names)
 
     site = tmp_path / "site"

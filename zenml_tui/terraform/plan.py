@@ -69,10 +69,12 @@ def _sens(marks: Any, key: Any) -> Any:
 
 
 def _leaves(
-    value: Any, marks: Any, unknown: Any, path: str
+    value: Any, marks: Any, unknown: Any, path: str, secrets: frozenset[str] = frozenset()
 ) -> Iterator[tuple[str, Any, bool, bool, Any]]:
     """(path, shown value, unknown, sensitive, raw value) for every leaf. The raw value
-    is only ever compared, never shown."""
+    is only ever compared, never shown. A string holding a known secret is masked even
+    where Terraform did not mark it (a value derived from a sensitive one can lose its
+    mark, e.g. terraform_data's output in the prior state)."""
     if marks is True:
         yield path, SENSITIVE, False, True, value
         return
@@ -82,7 +84,7 @@ def _leaves(
     if isinstance(value, dict) and value:
         for k, v in value.items():
             sub = f"{path}.{k}" if path else str(k)
-            yield from _leaves(v, _sens(marks, k), _sens(unknown, k), sub)
+            yield from _leaves(v, _sens(marks, k), _sens(unknown, k), sub, secrets)
         if isinstance(unknown, dict):
             for k, u in unknown.items():
                 if k not in value and u:
@@ -90,10 +92,13 @@ def _leaves(
         return
     if isinstance(value, list) and value:
         for i, v in enumerate(value):
-            yield from _leaves(v, _sens(marks, i), _sens(unknown, i), f"{path}[{i}]")
+            yield from _leaves(v, _sens(marks, i), _sens(unknown, i), f"{path}[{i}]", secrets)
         return
     if value is None and unknown:
         yield path, UNKNOWN, True, False, None
+        return
+    if secrets and isinstance(value, str) and any(x in value for x in secrets):
+        yield path, SENSITIVE, False, True, value
         return
     yield path, value, False, False, value
 
@@ -108,12 +113,16 @@ def _replace_roots(paths: list[list[Any]]) -> set[str]:
     return out
 
 
-def attribute_diffs(change: dict[str, Any], include_unchanged: bool = False) -> list[AttrDiff]:
+def attribute_diffs(
+    change: dict[str, Any], include_unchanged: bool = False, secrets: frozenset[str] = frozenset()
+) -> list[AttrDiff]:
     """Leaf-level before -> after of one `change` object, masked."""
-    before = dict(_iter_leaves(change.get("before"), change.get("before_sensitive"), False))
+    before = dict(
+        _iter_leaves(change.get("before"), change.get("before_sensitive"), False, secrets)
+    )
     after = dict(
         _iter_leaves(
-            change.get("after"), change.get("after_sensitive"), change.get("after_unknown")
+            change.get("after"), change.get("after_sensitive"), change.get("after_unknown"), secrets
         )
     )
     forced = _replace_roots(change.get("replace_paths") or [])
@@ -142,11 +151,11 @@ def attribute_diffs(change: dict[str, Any], include_unchanged: bool = False) -> 
 
 
 def _iter_leaves(
-    value: Any, marks: Any, unknown: Any
+    value: Any, marks: Any, unknown: Any, secrets: frozenset[str] = frozenset()
 ) -> Iterator[tuple[str, tuple[Any, bool, bool, Any]]]:
     if value is None and not unknown:
         return
-    for path, shown, is_unknown, is_sensitive, raw in _leaves(value, marks, unknown, ""):
+    for path, shown, is_unknown, is_sensitive, raw in _leaves(value, marks, unknown, "", secrets):
         yield path, (shown, is_unknown, is_sensitive, raw)
 
 
@@ -160,9 +169,10 @@ class ResourceChange:
     reason: str | None
     replace_paths: list[list[Any]]
     raw: dict[str, Any] = field(repr=False)
+    secrets: frozenset[str] = field(default=frozenset(), repr=False)
 
     def diffs(self, include_unchanged: bool = False) -> list[AttrDiff]:
-        return attribute_diffs(self.raw.get("change") or {}, include_unchanged)
+        return attribute_diffs(self.raw.get("change") or {}, include_unchanged, self.secrets)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -194,7 +204,7 @@ class OutputChange:
     sensitive: bool
 
 
-def _resource(rc: dict[str, Any]) -> ResourceChange:
+def _resource(rc: dict[str, Any], secrets: frozenset[str]) -> ResourceChange:
     change = rc.get("change") or {}
     return ResourceChange(
         address=rc.get("address", ""),
@@ -205,15 +215,62 @@ def _resource(rc: dict[str, Any]) -> ResourceChange:
         reason=rc.get("action_reason"),
         replace_paths=change.get("replace_paths") or [],
         raw=rc,
+        secrets=secrets,
     )
 
 
-def _shown(value: Any, sensitive: Any, unknown: Any) -> tuple[Any, bool, bool]:
+def _shown(
+    value: Any, sensitive: Any, unknown: Any, secrets: frozenset[str]
+) -> tuple[Any, bool, bool]:
     if sensitive is True or (sensitive and not isinstance(sensitive, bool)):
         return SENSITIVE, False, True
     if unknown is True:
         return UNKNOWN, True, False
+    if secrets and any(x in json.dumps(value) for x in secrets):
+        return SENSITIVE, False, True
     return value, False, False
+
+
+def _marked(value: Any, marks: Any) -> Iterator[str]:
+    """The string leaves of `value` that `marks` flags sensitive."""
+    if not marks or value is None:
+        return
+    if marks is True:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for v in value.values():
+                yield from _marked(v, True)
+        elif isinstance(value, list):
+            for v in value:
+                yield from _marked(v, True)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            yield str(value)
+        return
+    if isinstance(marks, dict) and isinstance(value, dict):
+        for k, m in marks.items():
+            yield from _marked(value.get(k), m)
+    elif isinstance(marks, list) and isinstance(value, list):
+        for v, m in zip(value, marks, strict=False):
+            yield from _marked(v, m)
+
+
+def sensitive_values(doc: dict[str, Any]) -> frozenset[str]:
+    """Every value the plan marks sensitive anywhere (resources, drift, outputs,
+    sensitive variables), to mask wherever it shows up unmarked."""
+    found: set[str] = set()
+    for rc in (doc.get("resource_changes") or []) + (doc.get("resource_drift") or []):
+        ch = rc.get("change") or {}
+        found.update(_marked(ch.get("before"), ch.get("before_sensitive")))
+        found.update(_marked(ch.get("after"), ch.get("after_sensitive")))
+    for oc in (doc.get("output_changes") or {}).values():
+        found.update(_marked(oc.get("before"), oc.get("before_sensitive")))
+        found.update(_marked(oc.get("after"), oc.get("after_sensitive")))
+    declared = ((doc.get("configuration") or {}).get("root_module") or {}).get("variables") or {}
+    for name, var in (doc.get("variables") or {}).items():
+        if (declared.get(name) or {}).get("sensitive"):
+            found.update(_marked(var.get("value"), True))
+    return frozenset(v for v in found if len(v) >= 4)
 
 
 @dataclass
@@ -225,14 +282,21 @@ class PlanModel:
     errored: bool = False
 
     @classmethod
-    def from_json(cls, data: str | bytes | dict[str, Any]) -> PlanModel:
+    def from_json(
+        cls, data: str | bytes | dict[str, Any], secrets: frozenset[str] | set[str] = frozenset()
+    ) -> PlanModel:
+        """`secrets`: values known to be secret (the TF_VAR_secrets of the run) to mask
+        wherever they appear, in addition to what the plan marks sensitive."""
         doc = json.loads(data) if isinstance(data, str | bytes) else data
-        changes = [_resource(rc) for rc in doc.get("resource_changes") or []]
-        drift = [_resource(rc) for rc in doc.get("resource_drift") or []]
+        known = frozenset(secrets) | sensitive_values(doc)
+        changes = [_resource(rc, known) for rc in doc.get("resource_changes") or []]
+        drift = [_resource(rc, known) for rc in doc.get("resource_drift") or []]
         outputs = []
         for name, oc in (doc.get("output_changes") or {}).items():
-            before = _shown(oc.get("before"), oc.get("before_sensitive"), False)
-            after = _shown(oc.get("after"), oc.get("after_sensitive"), oc.get("after_unknown"))
+            before = _shown(oc.get("before"), oc.get("before_sensitive"), False, known)
+            after = _shown(
+                oc.get("after"), oc.get("after_sensitive"), oc.get("after_unknown"), known
+            )
             outputs.append(
                 OutputChange(
                     name,
