@@ -153,12 +153,12 @@ def _session(args: argparse.Namespace):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from zenml_tui.platform.operations import validate
+    from zenml_tui.platform.operations import cached_flavors, validate
 
     session = _session(args)
     if session is None:
         return 1
-    errors = validate(session)
+    errors = validate(session, cached_flavors(session))
     if args.json:
         print(json.dumps([_diag_dict(d) for d in errors], indent=2))
         return 1 if errors else 0

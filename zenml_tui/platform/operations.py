@@ -40,13 +40,25 @@ def open_platform(explicit: str | Path | None = None) -> Session:
     return Session(platform, PlatformEngine(platform), errors)
 
 
-def validate(session: Session) -> list[Diagnostic]:
-    """Every layer of every scope, plus each environment's projection onto the module."""
+def validate(session: Session, flavors: dict | None = None) -> list[Diagnostic]:
+    """Every layer of every scope, plus each environment's projection onto the module,
+    plus (given the server's flavor schemas, e.g. from the cache) every component."""
+    from zenml_tui.platform.flavorcheck import check_environment
+
     errors = list(session.load_errors)
     for env in session.platform.spec.environments:
         _, env_errors = build_tfvars(session.engine, env)
         errors.extend(env_errors)
+        if flavors and not env_errors:
+            errors.extend(check_environment(session.engine, env, flavors))
     return sorted(dedupe(errors), key=sort_key)
+
+
+def cached_flavors(session: Session) -> dict | None:
+    """The flavor schemas last fetched from the platform's ZenML server, if any."""
+    from zenml_tui.server.flavors import cached
+
+    return cached(session.platform.state_dir / "cache")
 
 
 def merge_scope(

@@ -112,6 +112,11 @@ async def _prepare(
         client = await asyncio.to_thread(connect, platform, environment)
     except ServerError as exc:
         raise OperationError(str(exc)) from None
+    flavor_errors = await asyncio.to_thread(_flavor_errors, session, environment, client)
+    if flavor_errors:
+        raise OperationError(
+            f"the components of '{environment}' do not match their ZenML flavors", flavor_errors
+        )
     extra.update(terraform_credentials(client))
     wd = _workdir(session, environment, engine)
     env = wd.environment(extra)
@@ -123,6 +128,15 @@ async def _prepare(
         raise OperationError(str(exc)) from None
     parts = fingerprint_parts(text, wd.sync_modules(), envdef.provider, envdef.workspace)
     return _Prepared(wd, envdef.workspace, text, parts, {**env, "TF_WORKSPACE": envdef.workspace})
+
+
+def _flavor_errors(session: Session, environment: str, client: Any) -> list[Diagnostic]:
+    """Check every component against the server's flavor schemas (cached per version)."""
+    from zenml_tui.platform.flavorcheck import check_environment
+    from zenml_tui.server.flavors import fetch
+
+    schemas = fetch(client, session.platform.state_dir / "cache")
+    return check_environment(session.engine, environment, schemas)
 
 
 def _recorder(store: RunStore, run: Run, on_event: EventSink | None) -> EventSink:
