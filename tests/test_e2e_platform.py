@@ -122,6 +122,35 @@ def test_local_plan_apply_edit_stale_destroy(platform: Path) -> None:
     store = client.get(f"/components/{store['id']}", hydrate="true")
     assert store["metadata"]["labels"]["data_classification"] == "restricted"
 
+    # status: in sync, then a component deleted behind Terraform's back is drift
+    report = ops.status(session, "local")
+    assert report.drifted == []
+    assert {o.name for o in report.objects if o.managed} >= set(stacks)
+    assert not any(o.managed for o in report.objects if o.name == "default")
+    (tracker,) = client.list_all("/components", name="local-training-experiment-tracker")
+    for stack in client.list_all("/stacks", component_id=tracker["id"]):
+        full = client.get(f"/stacks/{stack['id']}", hydrate="true")
+        comps = {
+            k: [x["id"] for x in v if x["id"] != tracker["id"]]
+            for k, v in full["metadata"]["components"].items()
+        }
+        client.put(f"/stacks/{stack['id']}", {"components": {k: v for k, v in comps.items() if v}})
+    client.delete(f"/components/{tracker['id']}")
+    report = ops.status(session, "local")
+    assert [(m.name, m.address) for m in report.missing] == [
+        (
+            "local-training-experiment-tracker",
+            'module.team["training"].zenml_stack_component.team["experiment_tracker"]',
+        )
+    ]
+    changed = {o.name: o.drift for o in report.objects if o.drift}
+    assert changed == {
+        "local-training-stack": "changed on the server: components",
+        "local-fraud-detection-stack": "changed on the server: components",
+    }
+    r = run_cli("status", "--env", "local", "--platform", str(platform))
+    assert r.returncode == 2 and "deleted on the server behind Terraform's back" in r.stdout
+
     # destroy empties the server of our objects
     gone = asyncio.run(ops.destroy(session, "local"))
     assert gone.run.outcome == "applied"

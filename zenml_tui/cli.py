@@ -114,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--env", required=True, metavar="ENV")
     _add_confirm(p)
 
+    p = sub.add_parser(
+        "status", help="live server objects and drift; exit 0 in sync, 2 drift, 1 unreachable"
+    )
+    _add_platform(p)
+    p.add_argument("--env", required=True, metavar="ENV")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("runs", help="history of plans and applies")
     _add_platform(p)
     p.add_argument("--env", metavar="ENV")
@@ -443,6 +450,34 @@ def cmd_destroy(args: argparse.Namespace) -> int:
     return cmd_apply(args, destroy=True)
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from zenml_tui.server.local import ServerError
+    from zenml_tui.server.rest import ZenMLError
+    from zenml_tui.terraform import operations as ops
+
+    session = _session(args)
+    if session is None:
+        return 1
+    session.platform.scope(args.env)
+    try:
+        report = ops.status(session, args.env)
+    except (ServerError, ZenMLError) as exc:
+        print(f"zenml-tui: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(f"{args.env}: ZenML {report.version} at {report.url}")
+        for obj in report.objects:
+            mark = "managed" if obj.managed else "other"
+            drift = f"  DRIFT: {obj.drift}" if obj.drift else ""
+            print(f"  {obj.kind:<10} {obj.name:<40} {obj.detail:<32} {mark}{drift}")
+        for gone in report.missing:
+            print(f"  {gone.kind:<10} {gone.name:<40} {gone.address}  DRIFT: {gone.drift}")
+        print(f"{len(report.drifted)} drifted")
+    return 2 if report.drifted else 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
@@ -491,6 +526,7 @@ COMMANDS = {
     "apply": cmd_apply,
     "destroy": cmd_destroy,
     "runs": cmd_runs,
+    "status": cmd_status,
 }
 
 

@@ -314,3 +314,15 @@ async def destroy(
 
 def plan_file(session: Session, run: Run) -> Path:
     return runs(session).dir(run.id) / "plan.tfplan"
+
+
+def status(session: Session, environment: str) -> Any:
+    """The environment's live server objects and their drift from its Terraform state."""
+    from zenml_tui.server.connection import connect
+    from zenml_tui.server.status import environment_status
+
+    platform = session.platform
+    workspace = platform.spec.environments[environment].workspace
+    state_file = platform.state_dir / "state" / workspace / "terraform.tfstate"
+    client = connect(platform, environment, start=False)
+    return environment_status(client, platform.name, environment, state_file)

@@ -1,0 +1,154 @@
+"""Live ZenML objects of an environment and their drift from the Terraform state.
+
+Drift is one of: declared in Terraform state but gone from the server; on the server with
+this platform's labels but not in the state; or in both but changed on the server (name,
+flavor or labels differ from what Terraform last wrote).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zenml_tui.server.rest import ZenMLClient
+
+KINDS = {
+    "zenml_stack": ("stack", "/stacks"),
+    "zenml_stack_component": ("component", "/components"),
+    "zenml_service_connector": ("connector", "/service_connectors"),
+}
+
+
+@dataclass
+class LiveObject:
+    kind: str  # stack | component | connector
+    id: str
+    name: str
+    detail: str  # component type/flavor, connector type/auth
+    labels: dict[str, str]
+    managed: bool  # carries this platform's and environment's labels
+    address: str = ""  # its Terraform address, when in state
+    drift: str = ""
+
+
+@dataclass
+class Missing:
+    kind: str
+    id: str
+    name: str
+    address: str
+    drift: str = "deleted on the server behind Terraform's back"
+
+
+@dataclass
+class StatusReport:
+    environment: str
+    url: str
+    version: str
+    objects: list[LiveObject] = field(default_factory=list)
+    missing: list[Missing] = field(default_factory=list)
+
+    @property
+    def drifted(self) -> list[LiveObject | Missing]:
+        return [o for o in self.objects if o.drift] + list(self.missing)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "environment": self.environment,
+            "url": self.url,
+            "version": self.version,
+            "objects": [asdict(o) for o in self.objects],
+            "missing": [asdict(m) for m in self.missing],
+            "drift": len(self.drifted),
+        }
+
+
+def state_resources(state_file: Path) -> dict[str, tuple[str, str, dict[str, Any]]]:
+    """id -> (kind, address, attributes) of the zenml resources in a state file."""
+    try:
+        raw = json.loads(state_file.read_text())
+    except (OSError, ValueError):
+        return {}
+    out: dict[str, tuple[str, str, dict[str, Any]]] = {}
+    for res in raw.get("resources", []):
+        if res.get("mode") != "managed" or res.get("type") not in KINDS:
+            continue
+        for inst in res.get("instances", []):
+            attrs = inst.get("attributes") or {}
+            key = inst.get("index_key")
+            address = ".".join(p for p in (res.get("module"), f"{res['type']}.{res['name']}") if p)
+            if key is not None:
+                address += f"[{json.dumps(key)}]"
+            if attrs.get("id"):
+                out[attrs["id"]] = (KINDS[res["type"]][0], address, attrs)
+    return out
+
+
+def _detail(kind: str, item: dict[str, Any]) -> str:
+    body = item.get("body") or {}
+    if kind == "component":
+        return f"{body.get('type')}/{body.get('flavor_name') or body.get('flavor')}"
+    if kind == "connector":
+        ctype = body.get("connector_type")
+        ctype = ctype.get("connector_type") if isinstance(ctype, dict) else ctype
+        return f"{ctype}/{body.get('auth_method')}"
+    comps = (item.get("metadata") or {}).get("components") or {}
+    return ", ".join(sorted(comps))
+
+
+def _changes(kind: str, item: dict[str, Any], attrs: dict[str, Any]) -> list[str]:
+    changed = []
+    if item.get("name") != attrs.get("name"):
+        changed.append("name")
+    labels = (item.get("metadata") or {}).get("labels") or {}
+    if labels != (attrs.get("labels") or {}):
+        keys = sorted(
+            {
+                k
+                for k in set(labels) | set(attrs.get("labels") or {})
+                if labels.get(k) != (attrs.get("labels") or {}).get(k)
+            }
+        )
+        changed.extend(f"labels.{k}" for k in keys)
+    if kind == "component":
+        flavor = (item.get("body") or {}).get("flavor_name")
+        if attrs.get("flavor") and flavor != attrs.get("flavor"):
+            changed.append("flavor")
+    if kind == "stack":
+        comps = (item.get("metadata") or {}).get("components") or {}
+        now = {t: v[0]["id"] for t, v in comps.items() if v}
+        if now != (attrs.get("components") or {}):
+            changed.append("components")
+    return changed
+
+
+def environment_status(
+    client: ZenMLClient, platform_name: str, environment: str, state_file: Path
+) -> StatusReport:
+    info = client.info()
+    report = StatusReport(environment, client.url, str(info.get("version", "")))
+    in_state = state_resources(state_file)
+    seen: set[str] = set()
+    for _, (kind, path) in KINDS.items():
+        for item in client.list_all(path, hydrate="true"):
+            labels = (item.get("metadata") or {}).get("labels") or {}
+            managed = (
+                labels.get("platform") == platform_name and labels.get("environment") == environment
+            )
+            obj = LiveObject(kind, item["id"], item["name"], _detail(kind, item), labels, managed)
+            entry = in_state.get(item["id"])
+            if entry is not None:
+                seen.add(item["id"])
+                obj.address = entry[1]
+                changed = _changes(kind, item, entry[2])
+                if changed:
+                    obj.drift = "changed on the server: " + ", ".join(changed)
+            elif managed:
+                obj.drift = "carries this platform's labels but is not in the Terraform state"
+            report.objects.append(obj)
+    for object_id, (kind, address, attrs) in in_state.items():
+        if object_id not in seen:
+            report.missing.append(Missing(kind, object_id, str(attrs.get("name")), address))
+    return report
