@@ -148,8 +148,22 @@ def test_local_plan_apply_edit_stale_destroy(platform: Path) -> None:
         "local-training-stack": "changed on the server: components",
         "local-fraud-detection-stack": "changed on the server: components",
     }
+    stray = client.post(
+        "/components",
+        {
+            "name": "stray",
+            "type": "artifact_store",
+            "flavor": "local",
+            "configuration": {},
+            "labels": {"platform": "acme-ml", "environment": "local"},
+        },
+    )
+    report = ops.status(session, "local")
+    (not_in_state,) = [o for o in report.objects if o.id == stray["id"]]
+    assert not_in_state.managed and "not in the Terraform state" in not_in_state.drift
     r = run_cli("status", "--env", "local", "--platform", str(platform))
     assert r.returncode == 2 and "deleted on the server behind Terraform's back" in r.stdout
+    client.delete(f"/components/{stray['id']}")
 
     # destroy empties the server of our objects
     gone = asyncio.run(ops.destroy(session, "local"))

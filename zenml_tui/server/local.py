@@ -154,13 +154,32 @@ class LocalServer:
         return None
 
     def client(self) -> ZenMLClient:
+        """A client with the service account's key and, when one is cached, its token
+        (logging in costs the server ~0.7 s, so the token is kept next to the key, in a
+        0600 file, for an hour)."""
         live = self.running()
         creds = self.load_credentials()
         if live is None or creds is None or not creds.api_key:
             raise ServerError(
                 "the local ZenML server is not running (start it: zenml-tui server up)"
             )
-        return ZenMLClient(self.url(live[1]), api_key=creds.api_key)
+        client = ZenMLClient(self.url(live[1]), api_key=creds.api_key)
+        token_file = self.root / "token.json"
+        try:
+            cached = json.loads(token_file.read_text())
+            if cached["expires"] > time.time() + 60 and cached["url"] == client.url:
+                client.adopt_token(cached["token"], cached["expires"])
+                return client
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        try:
+            token = client.token()
+        except ZenMLError:
+            return client
+        expires = time.time() + 3600
+        record = json.dumps({"token": token, "expires": expires, "url": client.url})
+        write_atomic(token_file, record, mode=0o600)
+        return client
 
     def status(self, counts: bool = True) -> ServerStatus:
         live = self.running()

@@ -81,6 +81,7 @@ class ZenMLClient:
         self._token = api_token
         self._token_expires = float("inf") if api_token else 0.0
         self.timeout = timeout
+        self.logins = 0  # how often this client logged in (each costs the server ~0.7 s)
 
     # -- transport --------------------------------------------------------------------
     def _send(
@@ -110,6 +111,9 @@ class ZenMLClient:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 raw = resp.read()
         except urllib.error.HTTPError as exc:
+            if exc.code == 401 and auth and self.api_key and self.logins == 0:
+                self._token, self._token_expires = None, 0.0  # a stale token: log in again
+                return self._send(method, path, body, form, params, auth)
             raise _error_from(exc.code, exc.read(), method, path) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
@@ -145,12 +149,17 @@ class ZenMLClient:
                     f"{API}/login",
                 ) from None
             raise
+        self.logins += 1
         self._token = data["access_token"]
         expires_in = data.get("expires_in")
         self._token_expires = time.time() + (float(expires_in) - 30 if expires_in else 3600.0)
         return self._token
 
     # -- verbs ----------------------------------------------------------------------------
+    def adopt_token(self, token: str, expires: float) -> None:
+        """Use a token obtained earlier (it is refreshed from the API key when refused)."""
+        self._token, self._token_expires = token, expires
+
     def get(self, path: str, **params: Any) -> Any:
         return self._send("GET", API + path, params=params or None)
 

@@ -10,6 +10,7 @@ them.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -287,6 +288,20 @@ class PlanModel:
     ) -> PlanModel:
         """`secrets`: values known to be secret (the TF_VAR_secrets of the run) to mask
         wherever they appear, in addition to what the plan marks sensitive."""
+        # the JSON is acyclic: pausing the cyclic GC while it is read avoids repeated
+        # full collections over tens of thousands of new objects (3x faster at 10,000)
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return cls._build(data, secrets)
+        finally:
+            if paused:
+                gc.enable()
+
+    @classmethod
+    def _build(
+        cls, data: str | bytes | dict[str, Any], secrets: frozenset[str] | set[str]
+    ) -> PlanModel:
         doc = json.loads(data) if isinstance(data, str | bytes) else data
         known = frozenset(secrets) | sensitive_values(doc)
         changes = [_resource(rc, known) for rc in doc.get("resource_changes") or []]

