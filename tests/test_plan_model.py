@@ -125,3 +125,15 @@ def test_drift_and_its_revert(drift: PlanModel) -> None:
 )
 def test_action_of(actions_list: list[str], expected: str) -> None:
     assert action_of(actions_list) == expected
+
+
+def test_no_change_plan_from_its_event_stream() -> None:
+    events = [
+        {"type": "version", "terraform": "1.15.5"},
+        {"type": "change_summary", "changes": {"add": 0, "change": 0, "remove": 0}},
+        {"type": "outputs", "outputs": {"token": {"sensitive": True, "action": "noop"}}},
+    ]
+    model = PlanModel.from_events(events)
+    assert not model.has_changes and model.changes == [] and model.drift == []
+    assert model.terraform_version == "1.15.5"
+    assert [(o.name, o.sensitive, o.after) for o in model.outputs] == [("token", True, None)]

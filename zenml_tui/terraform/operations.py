@@ -179,8 +179,12 @@ async def plan(
         return PlanOutcome(run, None)
     if plan_path.exists():
         os.chmod(plan_path, 0o600)
-    secret_values = set(json.loads(prep.env.get("TF_VAR_secrets", "{}")).values())
-    model = PlanModel.from_json(await prep.workdir.show(prep.env, plan_path), secret_values)
+    drifted = any(e.get("type") == "resource_drift" for e in result.events)
+    if result.retcode == 0 and not drifted:  # nothing to review: the stream says it all
+        model = PlanModel.from_events(result.events)
+    else:
+        secret_values = set(json.loads(prep.env.get("TF_VAR_secrets", "{}")).values())
+        model = PlanModel.from_json(await prep.workdir.show(prep.env, plan_path), secret_values)
     run.summary = model.counts
     run.outcome = "changes" if result.retcode == 2 else "no-changes"
     run.message = ("destroy: " if destroy else "") + model.summary()

@@ -326,6 +326,19 @@ class PlanModel:
             changes, drift, outputs, doc.get("terraform_version", ""), bool(doc.get("errored"))
         )
 
+    @classmethod
+    def from_events(cls, events: list[dict[str, Any]]) -> PlanModel:
+        """The model of a plan with no changes and no drift, from its event stream alone
+        (saves `terraform show -json`, a third of a small plan's time)."""
+        outputs = []
+        for event in events:
+            if event.get("type") == "outputs":
+                for name, out in (event.get("outputs") or {}).items():
+                    sensitive = bool(out.get("sensitive"))
+                    outputs.append(OutputChange(name, "no-op", None, None, False, sensitive))
+        version = next((e.get("terraform", "") for e in events if e.get("type") == "version"), "")
+        return cls([], [], outputs, version)
+
     @property
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(ACTIONS, 0)
