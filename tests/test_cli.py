@@ -155,3 +155,9 @@ def test_platform_from_current_directory(make_platform) -> None:
     root = make_platform()
     r = run_cli("validate", cwd=root)
     assert r.returncode == 0 and r.stdout.startswith("tiny:")
+
+
+def test_app_on_a_broken_platform_prints_the_errors(make_platform) -> None:
+    root = make_platform({"platform.yaml": "platform: x\nenvironments: [\n"})
+    r = run_cli("--platform", str(root))
+    assert r.returncode == 1 and "YAML_SYNTAX" in r.stdout and "Traceback" not in r.stderr

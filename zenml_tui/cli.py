@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"zenml-tui {__version__}")
     _add_platform(parser)
+    parser.add_argument("--env", metavar="ENV", help="the environment the app opens on")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check every layer of every scope")
@@ -250,21 +251,20 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_overview(args: argparse.Namespace) -> int:
-    session = _session(args)
-    if session is None:
+def cmd_app(args: argparse.Namespace) -> int:
+    """The Textual app (imported only here: the headless commands never load Textual)."""
+    from zenml_tui.platform.operations import PlatformLoadError
+
+    try:
+        from zenml_tui.ui.app import run
+    except ImportError as exc:  # pragma: no cover - a broken install
+        print(f"zenml-tui: the app cannot start: {exc}", file=sys.stderr)
         return 1
-    p = session.platform
-    print(f"platform {p.name} (stack {p.spec.stack_version}, {p.spec.cloud}) at {p.root}")
-    for name, env in p.spec.environments.items():
-        flag = "  PROTECTED" if env.protected else ""
-        print(f"  env {name:<10} workspace {env.workspace:<10} provider {env.provider}{flag}")
-    print(
-        f"  teams: {', '.join(p.spec.teams) or '-'}; projects: {', '.join(p.spec.projects) or '-'}"
-    )
-    print(
-        "try: zenml-tui render --env local | zenml-tui explain --env prod components.step_operator"
-    )
+    try:
+        run(args.platform, args.env)
+    except PlatformLoadError as exc:
+        _print_errors(exc.diagnostics)
+        return 1
     return 0
 
 
@@ -533,7 +533,7 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = COMMANDS.get(args.command or "", cmd_overview)
+    handler = COMMANDS.get(args.command or "", cmd_app)
     try:
         return handler(args)
     except ScopeError as exc:

@@ -82,7 +82,7 @@ def _leaves(
     if unknown is True:
         yield path, UNKNOWN, True, False, None
         return
-    if isinstance(value, dict) and value:
+    if isinstance(value, dict) and (value or (isinstance(unknown, dict) and any(unknown.values()))):
         for k, v in value.items():
             sub = f"{path}.{k}" if path else str(k)
             yield from _leaves(v, _sens(marks, k), _sens(unknown, k), sub, secrets)

@@ -1,0 +1,163 @@
+"""The Textual app through Textual's pilot, on a copy of the example platform, with its
+real local ZenML server, real Terraform and the bundled provider."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from textual.widgets import OptionList, TextArea, Tree
+
+from zenml_tui.platform.explain import explain
+from zenml_tui.resources import example_platform
+from zenml_tui.ui.app import ZenMLApp
+from zenml_tui.ui.screens.confirm import ConfirmApply
+from zenml_tui.ui.widgets.config_pane import ConfigPane
+from zenml_tui.ui.widgets.plan_pane import PlanPane
+from zenml_tui.ui.widgets.server_pane import ServerPane
+
+FAKE_SECRETS = {
+    "ACME_GCP_PROD_WIF_CONFIG": '{"type": "external_account"}',
+    "ACME_MLFLOW_TRACKING_TOKEN": "token-for-tests",
+}
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    from tests.tfharness import restore_environ, set_environ, terraform_environment
+
+    root = tmp_path_factory.mktemp("app") / "acme-ml"
+    shutil.copytree(example_platform(), root, ignore=shutil.ignore_patterns(".zenml-tui"))
+    saved = set_environ({**FAKE_SECRETS, **terraform_environment(root.parent)})
+    try:
+        yield root
+    finally:
+        from zenml_tui.platform.operations import open_platform
+        from zenml_tui.server.local import server_for
+
+        server_for(open_platform(root).platform).down()
+        restore_environ(saved)
+
+
+async def until(pilot, condition, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the app")
+        await pilot.pause(0.1)
+
+
+async def test_edit_preview_provenance_and_yaml_error(platform: Path) -> None:
+    app = ZenMLApp(platform, "local")
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = app.query_one(ConfigPane)
+        await until(pilot, lambda: pane.last_good is not None)
+        assert pane.current == platform / "layers" / "env" / "local.yaml"
+        editor = app.query_one("#editor", TextArea)
+        editor.insert("location: asia-east1\n", (0, 0))
+        await until(pilot, lambda: pane.last_good.plain()["location"] == "asia-east1")
+        chain = explain(pane.last_good, "location").chain
+        assert [p.layer for p in chain] == ["base", "env:local"]
+        assert chain[-1].mark.line == 1
+        leaves = [str(n.label) for n in pane._walk_nodes(app.query_one("#preview", Tree).root)]
+        assert any(
+            label.startswith('location: "asia-east1"') and "env:local" in label for label in leaves
+        )
+        assert (
+            (platform / "layers" / "env" / "local.yaml").read_text().startswith("# local")
+        )  # unsaved
+        assert pane.draft_path(pane.current).read_text().startswith("location: asia-east1")
+
+        # invalid YAML: the last good preview stays, dimmed; the error is located
+        editor.insert("broken: [\n", (1, 0))
+        await until(pilot, lambda: app.query_one("#preview", Tree).has_class("stale"))
+        errors = app.query_one("#errors", OptionList)
+        first = str(errors.get_option_at_index(0).prompt)
+        assert "layers/env/local.yaml:" in first and "YAML_SYNTAX" in first
+        errors.highlighted = 0
+        errors.action_select()
+        await pilot.pause(0.2)
+        assert editor.cursor_location[0] == pane.errors[0].line - 1
+        editor.undo()
+        await until(pilot, lambda: not app.query_one("#preview", Tree).has_class("stale"))
+
+        # save writes the file and drops the draft
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.3)
+        assert (
+            (platform / "layers" / "env" / "local.yaml")
+            .read_text()
+            .startswith("location: asia-east1")
+        )
+        assert not pane.draft_path(pane.current).exists()
+
+
+async def test_switch_environment_and_back(platform: Path) -> None:
+    app = ZenMLApp(platform, "local")
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = app.query_one(ConfigPane)
+        await until(pilot, lambda: pane.last_good is not None)
+        app.switch_env("dev")
+        await until(
+            pilot, lambda: pane.last_good is not None and pane.last_good.scope.environment == "dev"
+        )
+        assert app.env == "dev" and "DEV" in str(app.query_one("#topbar").render())
+        assert pane.current == platform / "layers" / "env" / "dev.yaml"
+        assert pane.last_good.plain()["connector"]["auth_method"] == "service-account"
+        app.switch_env("local")
+        await until(pilot, lambda: pane.last_good.scope.environment == "local")
+        assert "connector" not in pane.last_good.plain()
+
+
+async def test_plan_review_apply_and_server_tab(platform: Path) -> None:
+    app = ZenMLApp(platform, "local")
+    async with app.run_test(size=(160, 48)) as pilot:
+        plan = app.query_one(PlanPane)
+        await pilot.press("f5")
+        await until(pilot, lambda: plan.model is not None or plan.run is not None)
+        assert plan.model is not None, app.query_one("#plan-summary").render()
+        assert plan.model.counts["create"] == 12
+        table = app.query_one("#changes")
+        assert table.row_count == 12
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.pause(0.2)
+        assert "known after apply" in str(app.query_one("#diff").render())
+
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmApply))
+        await pilot.click("#yes")
+        await until(pilot, lambda: app.running is None and plan.run.applied_by is not None)
+        server = app.query_one(ServerPane)
+        await until(pilot, lambda: app.query_one("#objects").row_count >= 15)
+        names = {
+            str(app.query_one("#objects").get_row_at(i)[1])
+            for i in range(app.query_one("#objects").row_count)
+        }
+        assert {"local-base-stack", "local-training-stack", "local-fraud-detection-stack"} <= names
+        assert server is not None
+
+
+async def test_protected_environment_needs_the_typed_name(platform: Path) -> None:
+    app = ZenMLApp(platform, "prod")
+    async with app.run_test(size=(160, 48)) as pilot:
+        assert "PROTECTED" in str(app.query_one("#topbar").render())
+        plan = app.query_one(PlanPane)
+        await pilot.press("f5")
+        await until(pilot, lambda: plan.model is not None)
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmApply))
+        dialog = app.screen
+        assert dialog.query_one("#yes").disabled
+        await pilot.click("#yes")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ConfirmApply) and app.running is None
+        dialog.query_one("#typed").value = "prd"
+        await pilot.pause(0.1)
+        assert dialog.query_one("#yes").disabled
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, ConfirmApply)
+        assert app.running is None and plan.run.applied_by is None

@@ -1,0 +1,419 @@
+"""The zenml-tui app: one platform, one environment at a time.
+
+Every blocking call (merging, Terraform, the ZenML server) runs in a thread worker and
+reports back with a message (`zenml_tui/ui/messages.py`); failures go to one handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer, TabbedContent, TabPane, Tree
+
+from zenml_tui.platform.definition import Scope
+from zenml_tui.platform.operations import Session, cached_flavors, open_platform
+from zenml_tui.ui.commands import AppCommands
+from zenml_tui.ui.messages import ApplyDone, OperationFailed, PlanDone, ServerState, TerraformEvent
+from zenml_tui.ui.screens.confirm import ConfirmApply, EnvPicker, HelpScreen, YesNo
+from zenml_tui.ui.widgets.config_pane import ConfigPane
+from zenml_tui.ui.widgets.header import TopBar
+from zenml_tui.ui.widgets.plan_pane import PlanPane
+from zenml_tui.ui.widgets.runs_pane import RunsPane
+from zenml_tui.ui.widgets.server_pane import ServerPane
+
+REFRESH_SECONDS = 5.0
+
+
+class ZenMLApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "zenml-tui"
+    COMMANDS = App.COMMANDS | {AppCommands}
+    BINDINGS = [
+        Binding("f2", "pick_env", "env"),
+        Binding("f5", "plan", "plan"),
+        Binding("f6", "apply", "apply"),
+        Binding("f8", "cancel_run", "cancel run"),
+        Binding("ctrl+s", "save", "save"),
+        Binding("f1", "help", "help"),
+        Binding("question_mark", "help", "help", show=False),
+        Binding("e", "pick_env", "env", show=False),
+        Binding("p", "plan", "plan", show=False),
+        Binding("a", "apply", "apply", show=False),
+        Binding("1", "tab('config')", "config", show=False),
+        Binding("2", "tab('plan-tab')", "plan tab", show=False),
+        Binding("3", "tab('runs-tab')", "runs", show=False),
+        Binding("4", "tab('server-tab')", "server", show=False),
+        Binding("ctrl+q", "quit_app", "quit", priority=True),
+        Binding("q", "quit_app", "quit", show=False),
+    ]
+
+    def __init__(
+        self, platform_dir: str | Path | None = None, environment: str | None = None
+    ) -> None:
+        super().__init__()
+        self.session: Session = open_platform(platform_dir)
+        spec = self.session.platform.spec
+        self.env = (
+            environment if environment in spec.environments else next(iter(spec.environments))
+        )
+        self.scope = Scope(self.env)
+        self.running: str | None = None  # "plan" | "apply" while Terraform runs
+        self._engine: Any = None
+        self._server_text = "connecting…"
+        self._failures = 0
+        self._next_refresh = 0.0
+        self._refreshing = False
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(id="topbar")
+        with Horizontal():
+            yield Tree("platform", id="scope-tree")
+            with TabbedContent(initial="config"):
+                with TabPane("Config", id="config"):
+                    yield ConfigPane()
+                with TabPane("Plan", id="plan-tab"):
+                    yield PlanPane()
+                with TabPane("Runs", id="runs-tab"):
+                    yield RunsPane()
+                with TabPane("Server", id="server-tab"):
+                    yield ServerPane()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.fill_scope_tree()
+        self.apply_scope()
+        self.set_interval(1.0, self._tick)
+        self.refresh_server()
+        self.call_after_refresh(self._tune_gc)
+
+    def _tune_gc(self) -> None:
+        from zenml_tui.gctune import tune_for_interactive
+
+        tune_for_interactive()
+
+    # -- scope ------------------------------------------------------------------------------
+    def fill_scope_tree(self) -> None:
+        spec = self.session.platform.spec
+        tree = self.query_one("#scope-tree", Tree)
+        tree.root.label = Text(self.session.platform.name, style="bold")
+        tree.root.expand()
+        envs = tree.root.add("Environments", expand=True)
+        for name, env in spec.environments.items():
+            envs.add_leaf(Text(name, style="bold red" if env.protected else ""), data=("env", name))
+        teams = tree.root.add("Teams", expand=True)
+        for name in spec.teams:
+            teams.add_leaf(name, data=("team", name))
+        projects = tree.root.add("Projects", expand=True)
+        for name, p in spec.projects.items():
+            projects.add_leaf(f"{name} ({p.team})", data=("project", name))
+
+    @on(Tree.NodeSelected, "#scope-tree")
+    def _scope_chosen(self, event: Tree.NodeSelected) -> None:
+        data = event.node.data
+        if not data:
+            return
+        kind, name = data
+        if kind == "env":
+            self.switch_env(name)
+        elif kind == "team":
+            self.scope = Scope(self.env, name)
+            self.apply_scope()
+        else:
+            self.scope = self.session.platform.scope(self.env, project=name)
+            self.apply_scope()
+
+    def apply_scope(self) -> None:
+        self.update_topbar()
+        self.query_one(ConfigPane).set_scope(self.session, self.scope, cached_flavors(self.session))
+        self.refresh_runs()
+
+    def update_topbar(self) -> None:
+        env = self.session.platform.spec.environments[self.env]
+        self.query_one(TopBar).show(
+            self.session.platform.name, self.env, env.color, env.protected, self._server_text
+        )
+        self.sub_title = self.scope.short
+
+    def switch_env(self, environment: str) -> None:
+        if self.running:
+            self.notify(
+                f"a {self.running} is running: let it finish or cancel it (f8) first",
+                severity="warning",
+            )
+            return
+        if environment == self.env:
+            return
+        self.env = environment
+        self.scope = Scope(environment, self.scope.team, self.scope.project)
+        self._server_text = "connecting…"
+        self._failures, self._next_refresh = 0, 0.0
+        self.query_one(PlanPane).started(environment)
+        self.query_one("#plan-summary").update("press f5 (or p) to plan this environment")
+        self.apply_scope()
+        self.refresh_server()
+
+    def action_pick_env(self) -> None:
+        spec = self.session.platform.spec
+
+        def chosen(env: str | None) -> None:
+            if env:
+                self.switch_env(env)
+
+        self.push_screen(EnvPicker(dict(spec.environments), self.env), chosen)
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    # -- saving ---------------------------------------------------------------------------
+    def action_save(self) -> None:
+        try:
+            path = self.query_one(ConfigPane).save()
+        except OSError as exc:
+            self.post_message(OperationFailed("save", str(exc), []))
+            return
+        if path is not None:
+            self.notify(f"saved {path.relative_to(self.session.platform.root)}")
+
+    # -- plan and apply -------------------------------------------------------------------
+    def action_plan(self) -> None:
+        if self.running:
+            self.notify(f"a {self.running} is already running", severity="warning")
+            return
+        if self.query_one(ConfigPane).unsaved:
+            self.notify(
+                "unsaved edits are not planned: save them (ctrl+s) to include them",
+                severity="warning",
+            )
+        self.running = "plan"
+        self.action_tab("plan-tab")
+        self.query_one(PlanPane).started(self.env)
+        self._plan(self.env)
+
+    @work(thread=True, exclusive=True, group="terraform")
+    def _plan(self, environment: str) -> None:
+        from zenml_tui.terraform import operations as ops
+        from zenml_tui.terraform.engines import EngineError, LibterraformEngine
+
+        self._engine = LibterraformEngine()
+        try:
+            outcome = asyncio.run(
+                ops.plan(
+                    self.session,
+                    environment,
+                    self._engine,
+                    lambda e: self.post_message(TerraformEvent(e)),
+                )
+            )
+        except (ops.OperationError, EngineError) as exc:
+            self.post_message(OperationFailed("plan", str(exc), getattr(exc, "diagnostics", [])))
+            return
+        except Exception as exc:  # any failure ends in the one handler, never a traceback
+            self.post_message(OperationFailed("plan", f"{type(exc).__name__}: {exc}", []))
+            return
+        self.post_message(PlanDone(outcome))
+
+    def action_apply(self) -> None:
+        pane = self.query_one(PlanPane)
+        if self.running:
+            self.notify(f"a {self.running} is running", severity="warning")
+            return
+        if pane.run is None or pane.model is None or pane.run.outcome != "changes":
+            self.notify("review a plan with changes first (f5)", severity="warning")
+            return
+        env = self.session.platform.spec.environments[self.env]
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.running = "apply"
+                self._apply(self.env, pane.run.id)
+
+        self.push_screen(ConfirmApply(self.env, pane.model.counts, env.protected), confirmed)
+
+    @work(thread=True, exclusive=True, group="terraform")
+    def _apply(self, environment: str, run_id: str) -> None:
+        from zenml_tui.terraform import operations as ops
+        from zenml_tui.terraform.engines import EngineError, LibterraformEngine
+
+        self._engine = LibterraformEngine()
+        try:
+            outcome = asyncio.run(
+                ops.apply(
+                    self.session,
+                    environment,
+                    run_id,
+                    self._engine,
+                    lambda e: self.post_message(TerraformEvent(e)),
+                )
+            )
+        except (ops.OperationError, EngineError) as exc:
+            self.post_message(OperationFailed("apply", str(exc), getattr(exc, "diagnostics", [])))
+            return
+        except Exception as exc:
+            self.post_message(OperationFailed("apply", f"{type(exc).__name__}: {exc}", []))
+            return
+        self.post_message(ApplyDone(outcome))
+
+    def action_cancel_run(self) -> None:
+        if self.running and self._engine is not None and self._engine.cancel():
+            self.notify(f"cancelling the {self.running}…")
+
+    @on(TerraformEvent)
+    def _terraform_event(self, message: TerraformEvent) -> None:
+        self.query_one(PlanPane).event(message.event)
+
+    @on(PlanDone)
+    def _plan_done(self, message: PlanDone) -> None:
+        self.running = None
+        self.query_one(PlanPane).show(message.outcome)
+        self.refresh_runs()
+
+    @on(ApplyDone)
+    def _apply_done(self, message: ApplyDone) -> None:
+        self.running = None
+        run = message.outcome.run
+        self.notify(
+            f"{run.kind} {run.outcome}: {run.message}",
+            severity="information" if run.outcome == "applied" else "warning",
+        )
+        pane = self.query_one(PlanPane)
+        pane.run = message.outcome.plan_run
+        self.query_one("#plan-summary").update(
+            Text(f"{run.kind} {run.id}: {run.outcome}. {run.message}", style="bold")
+        )
+        self.refresh_runs()
+        self._next_refresh = 0.0
+        self.refresh_server()
+
+    @on(OperationFailed)
+    def _failed(self, message: OperationFailed) -> None:
+        """The one place errors of workers end up."""
+        self.running = None
+        root = self.session.platform.root
+        detail = "\n".join(d.format(root) for d in message.diagnostics[:8])
+        self.notify(
+            f"{message.message}\n{detail}".strip(),
+            title=f"{message.what} failed",
+            severity="error",
+            timeout=12,
+        )
+        log = self.query_one("#plan-log")
+        log.write(Text(f"{message.what} failed: {message.message}", style="bold red"))
+        for d in message.diagnostics:
+            log.write(d.format(root))
+        if message.what in ("plan", "apply"):
+            self.query_one("#plan-summary").update(
+                Text(f"{message.what} failed (see the log)", style="bold red")
+            )
+        self.refresh_runs()
+
+    def refresh_runs(self) -> None:
+        from zenml_tui.terraform.runs import RunStore
+
+        self.query_one(RunsPane).refresh_runs(
+            RunStore(self.session.platform.state_dir / "runs"), self.env
+        )
+
+    # -- the server -----------------------------------------------------------------------
+    def _tick(self) -> None:
+        if time.monotonic() >= self._next_refresh and not self._refreshing:
+            self.refresh_server()
+
+    def action_refresh_server(self) -> None:
+        self._next_refresh = 0.0
+        self.refresh_server()
+
+    def refresh_server(self) -> None:
+        if self._refreshing:
+            return  # never overlapping refreshes
+        self._refreshing = True
+        self._server_worker(self.env)
+
+    @work(thread=True, exclusive=True, group="server")
+    def _server_worker(self, environment: str) -> None:
+        from zenml_tui.server.local import ServerError, server_for
+        from zenml_tui.server.rest import ZenMLError
+        from zenml_tui.terraform import operations as ops
+
+        platform = self.session.platform
+        try:
+            if platform.spec.environments[environment].server == "local":
+                server = server_for(platform)
+                if server.running() is None:
+                    self.post_message(
+                        ServerState(environment, None, "starting the local ZenML server…")
+                    )
+                    server.up()
+            report = ops.status(self.session, environment)
+        except (ServerError, ZenMLError, OSError) as exc:
+            self.post_message(ServerState(environment, None, str(exc)))
+            return
+        except Exception as exc:  # a server that answers nonsense is "down" too
+            self.post_message(ServerState(environment, None, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(ServerState(environment, report))
+
+    @on(ServerState)
+    def _server_state(self, message: ServerState) -> None:
+        self._refreshing = False
+        if message.environment != self.env:
+            return
+        if message.report is None:
+            self._failures += 1
+            delay = min(60.0, REFRESH_SECONDS * 2 ** min(self._failures, 4))
+            self._server_text = f"unavailable, retrying in {delay:.0f} s"
+            if message.problem.startswith("starting"):
+                self._server_text, delay = "starting…", 0.5
+        else:
+            self._failures = 0
+            delay = REFRESH_SECONDS
+            self._server_text = f"connected (ZenML {message.report.version})"
+        self._next_refresh = time.monotonic() + delay
+        self.query_one(ServerPane).show(message.report, message.problem)
+        self.update_topbar()
+
+    # -- help and quitting ------------------------------------------------------------------
+    def action_help(self) -> None:
+        rows = [
+            ("f2 / e", "switch environment"),
+            ("f5 / p", "plan the environment"),
+            ("f6 / a", "apply the reviewed plan (asks first)"),
+            ("f8", "cancel the running plan or apply"),
+            ("ctrl+s", "save the edited layer"),
+            ("1 2 3 4", "Config, Plan, Runs, Server tabs"),
+            ("tab", "move between panels"),
+            ("ctrl+p", "command palette"),
+            ("f1 / ?", "this help"),
+            ("ctrl+q / q", "quit (asks during a run or with unsaved edits)"),
+        ]
+        self.push_screen(HelpScreen(rows))
+
+    def action_quit_app(self) -> None:
+        unsaved = self.query_one(ConfigPane).unsaved
+        if self.running:
+            question = f"A {self.running} is running. Cancel it and quit?"
+        elif unsaved:
+            names = ", ".join(p.name for p in unsaved)
+            question = f"Unsaved edits in {names} (kept as drafts). Quit?"
+        else:
+            self.exit()
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                if self.running and self._engine is not None:
+                    self._engine.cancel()
+                self.exit()
+
+        self.push_screen(YesNo(question), answer)
+
+
+def run(platform_dir: str | Path | None = None, environment: str | None = None) -> None:
+    ZenMLApp(platform_dir, environment).run()

@@ -1,0 +1,137 @@
+"""Modal questions: apply confirmation (typed name for protected environments), a plain
+yes/no, the environment picker and the help screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+
+
+class ConfirmApply(ModalScreen[bool]):
+    """Lists the counts by action; a protected environment needs its name typed."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel")]
+
+    def __init__(self, environment: str, counts: dict[str, int], protected: bool) -> None:
+        super().__init__()
+        self.environment, self.counts, self.protected = environment, counts, protected
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(Text(f"Apply the reviewed plan to {self.environment}?", style="bold"))
+            lines = "\n".join(f"  {n} to {a}" for a, n in self.counts.items() if n and a != "no-op")
+            yield Static(lines or "  no changes")
+            if self.protected:
+                yield Label(
+                    Text(
+                        f"{self.environment} is protected: type its name to apply", style="bold red"
+                    )
+                )
+                yield Input(placeholder=self.environment, id="typed")
+            with Horizontal(id="buttons"):
+                yield Button(
+                    "Apply",
+                    variant="error" if self.protected else "primary",
+                    id="yes",
+                    disabled=self.protected,
+                )
+                yield Button("Cancel", id="no")
+
+    @on(Input.Changed, "#typed")
+    def _typed(self, event: Input.Changed) -> None:
+        self.query_one("#yes", Button).disabled = event.value.strip() != self.environment
+
+    @on(Input.Submitted, "#typed")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip() == self.environment:
+            self.dismiss(True)
+
+    @on(Button.Pressed, "#yes")
+    def _yes(self) -> None:
+        if not self.protected or self.query_one("#typed", Input).value.strip() == self.environment:
+            self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class YesNo(ModalScreen[bool]):
+    BINDINGS = [Binding("escape", "no", "no"), Binding("y", "yes", "yes")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.question)
+            with Horizontal(id="buttons"):
+                yield Button("Yes", variant="error", id="yes")
+                yield Button("No", id="no")
+
+    @on(Button.Pressed, "#yes")
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def action_no(self) -> None:
+        self.dismiss(False)
+
+
+class EnvPicker(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "cancel")]
+
+    def __init__(self, environments: dict[str, Any], current: str) -> None:
+        super().__init__()
+        self.environments, self.current = environments, current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(Text("Switch environment", style="bold"))
+            options = []
+            for name, env in self.environments.items():
+                label = Text(name, style="bold red" if env.protected else "")
+                if env.protected:
+                    label.append("  protected", style="red")
+                if name == self.current:
+                    label.append("  (current)", style="dim")
+                options.append(label)
+            yield OptionList(*options, id="envs")
+
+    def on_mount(self) -> None:
+        self.query_one("#envs", OptionList).highlighted = list(self.environments).index(
+            self.current
+        )
+
+    @on(OptionList.OptionSelected, "#envs")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(list(self.environments)[event.option_index])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "close", "close")]
+
+    def __init__(self, bindings: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.rows = bindings
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(Text("Keys", style="bold"))
+            width = max(len(k) for k, _ in self.rows)
+            yield Static("\n".join(f"  {k:<{width}}  {d}" for k, d in self.rows))
+            yield Label(Text("ctrl+p opens the command palette; escape closes this", style="dim"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,264 @@
+"""The Config tab: edit one layer of the scope; beside it the merged preview, updated as
+you type from the unsaved buffer, with each value's layer, its provenance chain, and the
+errors (selecting one moves the cursor there)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, OptionList, Select, Static, TextArea, Tree
+from textual.widgets.option_list import Option
+
+from zenml_tui.fsutil import write_atomic
+from zenml_tui.platform.nodes import LIST, MAP, REQUIRED, MNode, display, format_path
+from zenml_tui.ui.messages import MergeDone
+
+DEBOUNCE = 0.12
+
+
+class ConfigPane(Vertical):
+    """Editor, preview, provenance and errors for the app's current scope."""
+
+    def __init__(self) -> None:
+        super().__init__(id="config")
+        self.session: Any = None
+        self.scope: Any = None
+        self.layer_paths: list[Path] = []
+        self.current: Path | None = None
+        self.buffers: dict[Path, str] = {}  # unsaved texts
+        self.saved: dict[Path, str] = {}  # what is on disk
+        self.generation = 0
+        self.last_good: Any = None
+        self.errors: list[Any] = []
+        self.flavors: dict | None = None
+        self._timer: Any = None
+        self._loading = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            with Vertical(id="editor-side"):
+                yield Select([], id="layer", prompt="layer", allow_blank=True)
+                yield TextArea.code_editor("", language="yaml", id="editor", soft_wrap=False)
+            with Vertical(id="preview-side"):
+                yield Label("", id="preview-state")
+                yield Tree("merged", id="preview")
+                yield Static("", id="provenance")
+                yield OptionList(id="errors")
+
+    # -- scope and layers ---------------------------------------------------------------
+    def set_scope(self, session: Any, scope: Any, flavors: dict | None) -> None:
+        self.session, self.scope, self.flavors = session, scope, flavors
+        platform = session.platform
+        refs = platform.layers_for(scope)
+        self.layer_paths = [platform.layer_path(r) for r in refs]
+        options = [
+            (f"{r.label}  {platform.layer_path(r).relative_to(platform.root)}", i)
+            for i, r in enumerate(refs)
+        ]
+        select = self.query_one("#layer", Select)
+        select.set_options(options)
+        keep = self.current if self.current in self.layer_paths else self.layer_paths[-1]
+        select.value = self.layer_paths.index(keep)
+        self.open_layer(keep)
+
+    def draft_path(self, path: Path) -> Path:
+        platform = self.session.platform
+        return platform.state_dir / "drafts" / (str(path.relative_to(platform.root)) + ".draft")
+
+    def open_layer(self, path: Path) -> None:
+        if path not in self.saved:
+            self.saved[path] = path.read_text(encoding="utf-8") if path.is_file() else ""
+            draft = self.draft_path(path)
+            if draft.is_file() and draft.read_text(encoding="utf-8") != self.saved[path]:
+                self.buffers[path] = draft.read_text(encoding="utf-8")
+                self.app.notify(f"restored an unsaved draft of {path.name}", title="draft")
+        self.current = path
+        editor = self.query_one("#editor", TextArea)
+        self._loading = True
+        editor.load_text(self.buffers.get(path, self.saved[path]))
+        self._loading = False
+        self.schedule_merge(0)
+
+    @on(Select.Changed, "#layer")
+    def _layer_chosen(self, event: Select.Changed) -> None:
+        if isinstance(event.value, int) and self.layer_paths:
+            path = self.layer_paths[event.value]
+            if path != self.current:
+                self.open_layer(path)
+
+    # -- editing ------------------------------------------------------------------------
+    @on(TextArea.Changed, "#editor")
+    def _edited(self, event: TextArea.Changed) -> None:
+        if self._loading or self.current is None:
+            return
+        text = event.text_area.text
+        if text == self.saved.get(self.current):
+            self.buffers.pop(self.current, None)
+        else:
+            self.buffers[self.current] = text
+        self.schedule_merge(DEBOUNCE)
+
+    def schedule_merge(self, delay: float) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self.generation += 1
+        generation = self.generation
+        if delay <= 0:
+            self.merge(generation)
+        else:
+            self._timer = self.set_timer(delay, lambda: self.merge(generation))
+
+    @property
+    def unsaved(self) -> list[Path]:
+        return [p for p, text in self.buffers.items() if text != self.saved.get(p)]
+
+    @work(thread=True, exclusive=True, group="merge")
+    def merge(self, generation: int) -> None:
+        """Merge the scope from the files and the unsaved buffers; keep a draft."""
+        from zenml_tui.platform.flavorcheck import check_scope
+
+        buffers = dict(self.buffers)
+        for path in list(self.draft_candidates(buffers)):
+            draft = self.draft_path(path)
+            if path in buffers:
+                write_atomic(draft, buffers[path], mode=0o600)
+            elif draft.exists():
+                draft.unlink()
+        try:
+            result = self.session.engine.scope(self.scope, buffers)
+            if self.flavors and not result.errors:
+                result.errors.extend(check_scope(result, self.flavors))
+        except Exception as exc:  # never let a merge bug take the editor down
+            self.app.call_from_thread(
+                self.app.notify, f"preview failed: {type(exc).__name__}: {exc}", severity="error"
+            )
+            return
+        self.post_message(MergeDone(result, generation))
+
+    def draft_candidates(self, buffers: dict[Path, str]) -> list[Path]:
+        return [p for p in self.layer_paths if p in buffers or self.draft_path(p).exists()]
+
+    @on(MergeDone)
+    def _merged(self, message: MergeDone) -> None:
+        message.stop()
+        self.show_result(message)
+
+    def show_result(self, message: MergeDone) -> None:
+        if message.generation != self.generation:
+            return  # a newer keystroke is on its way
+        result = message.result
+        self.errors = result.errors
+        parse_failed = any(
+            d.path == self.current and d.tree is None and d.exists for d in result.layers
+        )
+        state = self.query_one("#preview-state", Label)
+        tree = self.query_one("#preview", Tree)
+        if parse_failed and self.last_good is not None:
+            tree.add_class("stale")
+            state.update(Text("invalid YAML: showing the last good preview", style="bold yellow"))
+        else:
+            tree.remove_class("stale")
+            self.last_good = result
+            self.fill_tree(result)
+            n = len(result.errors)
+            state.update(
+                Text(f"{result.scope.label}: valid", style="green")
+                if not n
+                else Text(
+                    f"{result.scope.label}: {n} error{'s' if n != 1 else ''}", style="bold red"
+                )
+            )
+        errors = self.query_one("#errors", OptionList)
+        errors.clear_options()
+        root = self.session.platform.root
+        for i, d in enumerate(result.errors):
+            errors.add_option(Option(f"{d.location(root)}: {d.code.value} {d.message}", id=str(i)))
+
+    def fill_tree(self, result: Any) -> None:
+        tree = self.query_one("#preview", Tree)
+        layer = self.layer_label(self.current)
+        expanded = {
+            tuple(n.data)
+            for n in self._walk_nodes(tree.root)
+            if n.is_expanded and n.data is not None
+        }
+        tree.clear()
+        tree.root.label = Text(result.scope.label, style="bold")
+        tree.root.data = ()
+
+        def add(parent: Any, node: MNode, path: tuple) -> None:
+            items = node.value.items() if node.kind == MAP else enumerate(node.value)
+            for key, child in items:
+                cpath = (*path, key)
+                if child.kind in (MAP, LIST):
+                    branch = parent.add(
+                        str(key), data=cpath, expand=cpath in expanded or len(cpath) < 2
+                    )
+                    add(branch, child, cpath)
+                else:
+                    value = "!required (unset)" if child.kind == REQUIRED else display(child.value)
+                    label = Text(f"{key}: ")
+                    style = "bold reverse" if child.prov.layer == layer else ""
+                    label.append(value, style=style)
+                    label.append(f"  ← {child.prov.layer}", style="dim")
+                    parent.add_leaf(label, data=cpath)
+
+        add(tree.root, result.tree, ())
+        tree.root.expand()
+
+    def _walk_nodes(self, node: Any):
+        yield node
+        for child in node.children:
+            yield from self._walk_nodes(child)
+
+    def layer_label(self, path: Path | None) -> str:
+        for ref in self.session.platform.layers_for(self.scope):
+            if self.session.platform.layer_path(ref) == path:
+                return ref.label
+        return ""
+
+    @on(Tree.NodeHighlighted, "#preview")
+    def _show_provenance(self, event: Tree.NodeHighlighted) -> None:
+        from zenml_tui.platform.explain import ExplainError, explain
+
+        path = event.node.data
+        if not path or self.last_good is None:
+            return
+        try:
+            ex = explain(self.last_good, format_path(path))
+        except ExplainError as exc:
+            self.query_one("#provenance", Static).update(str(exc))
+            return
+        self.query_one("#provenance", Static).update(ex.format(self.session.platform.root))
+
+    @on(OptionList.OptionSelected, "#errors")
+    def _jump_to_error(self, event: OptionList.OptionSelected) -> None:
+        d = self.errors[int(event.option.id or 0)]
+        target = Path(d.file)
+        if target in self.layer_paths and target != self.current:
+            self.query_one("#layer", Select).value = self.layer_paths.index(target)
+            self.open_layer(target)
+        if target == self.current:
+            editor = self.query_one("#editor", TextArea)
+            editor.cursor_location = (max(d.line - 1, 0), max(d.col - 1, 0))
+            editor.focus()
+
+    # -- saving ---------------------------------------------------------------------------
+    def save(self) -> Path | None:
+        """Write the current layer atomically; the draft goes away."""
+        path = self.current
+        if path is None or path not in self.buffers:
+            return None
+        text = self.buffers.pop(path)
+        write_atomic(path, text)
+        self.saved[path] = text
+        draft = self.draft_path(path)
+        if draft.exists():
+            draft.unlink()
+        self.schedule_merge(0)
+        return path

@@ -1,0 +1,51 @@
+"""The Server tab: live stacks, components and connectors of the environment's ZenML
+server, which this platform manages, and drift."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+
+class ServerPane(Vertical):
+    def __init__(self) -> None:
+        super().__init__(id="server")
+
+    def compose(self) -> ComposeResult:
+        yield Static("connecting…", id="server-state")
+        yield DataTable(id="objects", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#objects", DataTable).add_columns(
+            "kind", "name", "type", "managed", "drift"
+        )
+
+    def show(self, report: Any, problem: str) -> None:
+        state = self.query_one("#server-state", Static)
+        if report is None:
+            state.update(Text(f"server unavailable: {problem} (retrying)", style="bold yellow"))
+            return
+        drifted = len(report.drifted)
+        text = Text(f"ZenML {report.version} at {report.url}: {len(report.objects)} objects, ")
+        text.append(f"{drifted} drifted", style="bold red" if drifted else "green")
+        state.update(text)
+        table = self.query_one("#objects", DataTable)
+        table.clear()
+        for obj in report.objects:
+            managed = Text("managed", style="green") if obj.managed else Text("other", style="dim")
+            table.add_row(
+                obj.kind, obj.name, obj.detail, managed, Text(obj.drift, style="red"), key=obj.id
+            )
+        for gone in report.missing:
+            table.add_row(
+                gone.kind,
+                gone.name,
+                gone.address,
+                Text("managed", style="green"),
+                Text(gone.drift, style="red"),
+                key=gone.id,
+            )
