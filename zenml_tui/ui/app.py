@@ -33,7 +33,7 @@ REFRESH_SECONDS = 5.0
 
 
 class ZenMLApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live elsewhere
     TITLE = "zenml-tui"
     COMMANDS = App.COMMANDS | {AppCommands}
     BINDINGS = [
