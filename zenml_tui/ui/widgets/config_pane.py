@@ -18,8 +18,6 @@ from zenml_tui.fsutil import write_atomic
 from zenml_tui.platform.nodes import LIST, MAP, REQUIRED, MNode, display, format_path
 from zenml_tui.ui.messages import MergeDone
 
-DEBOUNCE = 0.12
-
 
 class ConfigPane(Vertical):
     """Editor, preview, provenance and errors for the app's current scope."""
@@ -36,8 +34,13 @@ class ConfigPane(Vertical):
         self.last_good: Any = None
         self.errors: list[Any] = []
         self.flavors: dict | None = None
-        self._timer: Any = None
+        self._merging = False  # a merge worker is running
+        self._dirty = False  # the buffer changed while it ran
         self._loading = False
+        self._tree_nodes: dict[tuple, Any] = {}  # preview tree nodes by path
+        self._tree_labels: dict[tuple, Any] = {}  # the MNode each leaf label shows
+        self._tree_shape: list[tuple[tuple, bool]] | None = None
+        self._tree_layer = ""
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -101,23 +104,23 @@ class ConfigPane(Vertical):
             self.buffers.pop(self.current, None)
         else:
             self.buffers[self.current] = text
-        self.schedule_merge(DEBOUNCE)
+        self.schedule_merge()
 
-    def schedule_merge(self, delay: float) -> None:
-        if self._timer is not None:
-            self._timer.stop()
+    def schedule_merge(self, delay: float = 0.0) -> None:
+        """Merge now, or as soon as the merge in flight is done (keystrokes coalesce:
+        the preview never lags more than one merge behind the typing)."""
         self.generation += 1
-        generation = self.generation
-        if delay <= 0:
-            self.merge(generation)
-        else:
-            self._timer = self.set_timer(delay, lambda: self.merge(generation))
+        if self._merging:
+            self._dirty = True
+            return
+        self._merging = True
+        self.merge(self.generation)
 
     @property
     def unsaved(self) -> list[Path]:
         return [p for p, text in self.buffers.items() if text != self.saved.get(p)]
 
-    @work(thread=True, exclusive=True, group="merge")
+    @work(thread=True, group="merge")
     def merge(self, generation: int) -> None:
         """Merge the scope from the files and the unsaved buffers; keep a draft."""
         from zenml_tui.platform.flavorcheck import check_scope
@@ -137,7 +140,7 @@ class ConfigPane(Vertical):
             self.app.call_from_thread(
                 self.app.notify, f"preview failed: {type(exc).__name__}: {exc}", severity="error"
             )
-            return
+            result = self.last_good
         self.post_message(MergeDone(result, generation))
 
     def draft_candidates(self, buffers: dict[Path, str]) -> list[Path]:
@@ -146,11 +149,14 @@ class ConfigPane(Vertical):
     @on(MergeDone)
     def _merged(self, message: MergeDone) -> None:
         message.stop()
+        self._merging = False
+        if self._dirty:  # typing went on: merge the latest text next
+            self._dirty = False
+            self._merging = True
+            self.merge(self.generation)
         self.show_result(message)
 
     def show_result(self, message: MergeDone) -> None:
-        if message.generation != self.generation:
-            return  # a newer keystroke is on its way
         result = message.result
         self.errors = result.errors
         parse_failed = any(
@@ -180,35 +186,57 @@ class ConfigPane(Vertical):
             errors.add_option(Option(f"{d.location(root)}: {d.code.value} {d.message}", id=str(i)))
 
     def fill_tree(self, result: Any) -> None:
+        """Show the merged tree. When only values changed (the usual keystroke), only the
+        labels that differ are updated; the tree is rebuilt when its shape changes."""
         tree = self.query_one("#preview", Tree)
         layer = self.layer_label(self.current)
-        expanded = {
-            tuple(n.data)
-            for n in self._walk_nodes(tree.root)
-            if n.is_expanded and n.data is not None
-        }
-        tree.clear()
-        tree.root.label = Text(result.scope.label, style="bold")
-        tree.root.data = ()
+        rows: list[tuple[tuple, bool, Any]] = []  # (path, is_branch, (key, value, layer))
 
-        def add(parent: Any, node: MNode, path: tuple) -> None:
+        def collect(node: MNode, path: tuple) -> None:
             items = node.value.items() if node.kind == MAP else enumerate(node.value)
             for key, child in items:
                 cpath = (*path, key)
                 if child.kind in (MAP, LIST):
-                    branch = parent.add(
-                        str(key), data=cpath, expand=cpath in expanded or len(cpath) < 2
-                    )
-                    add(branch, child, cpath)
+                    rows.append((cpath, True, str(key)))
+                    collect(child, cpath)
                 else:
-                    value = "!required (unset)" if child.kind == REQUIRED else display(child.value)
-                    label = Text(f"{key}: ")
-                    style = "bold reverse" if child.prov.layer == layer else ""
-                    label.append(value, style=style)
-                    label.append(f"  ← {child.prov.layer}", style="dim")
-                    parent.add_leaf(label, data=cpath)
+                    rows.append((cpath, False, (key, child)))
 
-        add(tree.root, result.tree, ())
+        def label(key: Any, child: MNode) -> Text:
+            value = "!required (unset)" if child.kind == REQUIRED else display(child.value)
+            text = Text(f"{key}: ")
+            text.append(value, style="bold reverse" if child.prov.layer == layer else "")
+            text.append(f"  ← {child.prov.layer}", style="dim")
+            return text
+
+        collect(result.tree, ())
+        shape = [(path, branch) for path, branch, _ in rows]
+        tree.root.label = Text(result.scope.label, style="bold")
+        if shape == self._tree_shape and self._tree_nodes and layer == self._tree_layer:
+            for path, branch, item in rows:
+                if branch:
+                    continue
+                key, child = item
+                seen = self._tree_labels.get(path)
+                # the node object is the cheap identity test: merges share unchanged ones
+                if seen is not child:
+                    self._tree_nodes[path].set_label(label(key, child))
+                    self._tree_labels[path] = child
+            return
+        expanded = {n.data for n in self._walk_nodes(tree.root) if n.is_expanded and n.data}
+        tree.clear()
+        tree.root.data = ()
+        self._tree_nodes, self._tree_labels = {(): tree.root}, {}
+        for path, branch, item in rows:
+            parent = self._tree_nodes[path[:-1]]
+            if branch:
+                expand = path in expanded or len(path) < 2
+                self._tree_nodes[path] = parent.add(item, data=path, expand=expand)
+            else:
+                self._tree_nodes[path] = parent.add_leaf(label(*item), data=path)
+                self._tree_labels[path] = item[1]
+        self._tree_shape = shape
+        self._tree_layer = layer
         tree.root.expand()
 
     def _walk_nodes(self, node: Any):

@@ -29,7 +29,7 @@ class PlanPane(Vertical):
         super().__init__(id="plan")
         self.model: Any = None
         self.run: Any = None
-        self._live: dict[str, str] = {}
+        self._live_rows: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("press p to plan this environment", id="plan-summary")
@@ -46,7 +46,7 @@ class PlanPane(Vertical):
         self.query_one("#changes", DataTable).add_columns("action", "address")
 
     def started(self, environment: str) -> None:
-        self.model, self.run, self._live = None, None, {}
+        self.model, self.run, self._live_rows = None, None, {}
         self.query_one("#changes", DataTable).clear()
         self.query_one("#diff", Static).update("")
         self.query_one("#plan-summary", Static).update(
@@ -68,8 +68,8 @@ class PlanPane(Vertical):
             address = (change.get("resource") or {}).get("addr", "")
             action = change.get("action", "")
             action = {"noop": "no-op", "replace": "replace"}.get(action, action)
-            if address and address not in self._live:
-                self._live[address] = action
+            if address and address not in self._live_rows:
+                self._live_rows[address] = action
                 self.query_one("#changes", DataTable).add_row(
                     Text(SYMBOL.get(action, "?") + " " + action, style=STYLE.get(action, "")),
                     address,
@@ -106,20 +106,35 @@ class PlanPane(Vertical):
     def refill(self) -> None:
         if self.model is None:
             return
+        self._fill_generation = getattr(self, "_fill_generation", 0) + 1
+        self.query_one("#changes", DataTable).clear()
+        self.run_worker(self._fill(self._fill_generation), exclusive=True, group="plan-table")
+
+    async def _fill(self, generation: int) -> None:
+        """Add the rows in slices, yielding to the event loop between them, so a plan of
+        10,000 changes fills in without freezing the screen."""
+        import asyncio
+
         table = self.query_one("#changes", DataTable)
-        table.clear()
         needle = self.query_one("#plan-search", Input).value.strip()
         wanted = self.query_one("#plan-action", Select).value
+        groups = self.model.by_action()
+        batch = 0
         for action in ORDER:
             if isinstance(wanted, str) and wanted != action:
                 continue
-            for change in self.model.by_action().get(action, []):
-                if action == "no-op" and not isinstance(wanted, str):
-                    continue
+            if action == "no-op" and not isinstance(wanted, str):
+                continue
+            label = Text(SYMBOL[action] + " " + action, style=STYLE[action])
+            for change in groups.get(action, []):
                 if needle and needle not in change.address:
                     continue
-                label = Text(SYMBOL[action] + " " + action, style=STYLE[action])
                 table.add_row(label, change.address, key=change.address)
+                batch += 1
+                if batch % 200 == 0:
+                    await asyncio.sleep(0)
+                    if generation != self._fill_generation:
+                        return
 
     @on(DataTable.RowHighlighted, "#changes")
     def _diff(self, event: DataTable.RowHighlighted) -> None:
