@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"zenml-tui {__version__}")
     _add_platform(parser)
     parser.add_argument("--env", metavar="ENV", help="the environment the app opens on")
+    parser.add_argument(
+        "--offline", action="store_true", help="the app neither starts nor polls a ZenML server"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check every layer of every scope")
@@ -261,7 +264,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         print(f"zenml-tui: the app cannot start: {exc}", file=sys.stderr)
         return 1
     try:
-        run(args.platform, args.env)
+        run(args.platform, args.env, args.offline)
     except PlatformLoadError as exc:
         _print_errors(exc.diagnostics)
         return 1

@@ -178,6 +178,13 @@ class PlatformEngine:
             merged = MNode(MAP, {}, Prov("base", Mark(str(docs[0].path), 1, 1), "set", "{}"))
         context = self.platform.context(scope)
         tree, ref_errors = resolve(merged, context, self.secrets, scope.label, self._resolved)
+        unreadable = [d for d in docs if d.exists and d.tree is None]
+        if unreadable:  # a layer that cannot be read: its errors, not what its absence causes
+            errors = [e for d in unreadable for e in d.errors]
+            result = ScopeResult(scope, docs, merged, tree, dedupe_locations(errors))
+            if not any(d.from_buffer for d in docs):
+                self._scopes[(scope, versions)] = result
+            return result
         # merge errors first: a kind conflict explains more than the layer's type error
         errors: list[Diagnostic] = list(merge_errors)
         for d in docs:

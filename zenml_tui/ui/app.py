@@ -56,9 +56,14 @@ class ZenMLApp(App[None]):
     ]
 
     def __init__(
-        self, platform_dir: str | Path | None = None, environment: str | None = None
+        self,
+        platform_dir: str | Path | None = None,
+        environment: str | None = None,
+        offline: bool = False,
     ) -> None:
+        """`offline`: never start or poll a ZenML server (editing and review only)."""
         super().__init__()
+        self.offline = offline
         self.session: Session = open_platform(platform_dir)
         spec = self.session.platform.spec
         self.env = (
@@ -90,8 +95,12 @@ class ZenMLApp(App[None]):
     def on_mount(self) -> None:
         self.fill_scope_tree()
         self.apply_scope()
-        self.set_interval(1.0, self._tick)
-        self.refresh_server()
+        if self.offline:
+            self._server_text = "offline"
+            self.update_topbar()
+        else:
+            self.set_interval(1.0, self._tick)
+            self.refresh_server()
         self.call_after_refresh(self._tune_gc)
 
     def _tune_gc(self) -> None:
@@ -331,7 +340,7 @@ class ZenMLApp(App[None]):
         self.refresh_server()
 
     def refresh_server(self) -> None:
-        if self._refreshing:
+        if self._refreshing or self.offline:
             return  # never overlapping refreshes
         self._refreshing = True
         self._server_worker(self.env)
@@ -415,5 +424,7 @@ class ZenMLApp(App[None]):
         self.push_screen(YesNo(question), answer)
 
 
-def run(platform_dir: str | Path | None = None, environment: str | None = None) -> None:
-    ZenMLApp(platform_dir, environment).run()
+def run(
+    platform_dir: str | Path | None = None, environment: str | None = None, offline: bool = False
+) -> None:
+    ZenMLApp(platform_dir, environment, offline).run()

@@ -1,0 +1,97 @@
+"""Make the README's screenshots (SVG) from the real app: a copy of the example platform,
+its own local ZenML server, a real plan and apply through the bundled provider.
+
+    .venv/bin/python screenshots/make_screenshots.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from textual.widgets import TextArea  # noqa: E402
+
+from zenml_tui.resources import example_platform  # noqa: E402
+from zenml_tui.ui.app import ZenMLApp  # noqa: E402
+from zenml_tui.ui.screens.confirm import ConfirmApply  # noqa: E402
+from zenml_tui.ui.widgets.config_pane import ConfigPane  # noqa: E402
+from zenml_tui.ui.widgets.plan_pane import PlanPane  # noqa: E402
+
+SIZE = (160, 48)
+
+
+async def until(pilot, condition, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not get there")
+        await pilot.pause(0.1)
+
+
+def save(app: ZenMLApp, name: str) -> None:
+    app.save_screenshot(filename=f"{name}.svg", path=str(HERE))
+    print(f"wrote screenshots/{name}.svg")
+
+
+async def shoot(root: Path) -> None:
+    app = ZenMLApp(root, "local")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(ConfigPane)
+        editor = app.query_one("#editor", TextArea)
+        editor.cursor_blink = False
+        await until(pilot, lambda: "connected" in app._server_text and pane.last_good is not None)
+        save(app, "main")
+        editor.insert("broken: [\n", (0, 0))
+        await until(pilot, lambda: bool(pane.errors))
+        await pilot.pause(0.3)
+        save(app, "config-error")
+        editor.undo()
+        await until(pilot, lambda: not pane.errors)
+
+        plan = app.query_one(PlanPane)
+        await pilot.press("f5")
+        await until(pilot, lambda: plan.model is not None)
+        table = app.query_one("#changes")
+        table.focus()
+        table.move_cursor(row=3)
+        await pilot.pause(0.3)
+        save(app, "plan-review")
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmApply))
+        await pilot.pause(0.3)
+        save(app, "apply-confirmation")
+        await pilot.click("#yes")
+        await until(pilot, lambda: app.running is None and plan.run.applied_by is not None)
+        app.action_tab("server-tab")
+        await until(pilot, lambda: app.query_one("#objects").row_count >= 15)
+        await pilot.pause(0.3)
+        save(app, "server")
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "acme-ml"
+        shutil.copytree(example_platform(), root, ignore=shutil.ignore_patterns(".zenml-tui"))
+        rc = Path(tmp) / "terraformrc"
+        rc.write_text("disable_checkpoint = true\n")
+        os.environ["TF_CLI_CONFIG_FILE"] = str(rc)
+        try:
+            asyncio.run(shoot(root))
+        finally:
+            from zenml_tui.platform.operations import open_platform
+            from zenml_tui.server.local import server_for
+
+            server_for(open_platform(root).platform).down()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
