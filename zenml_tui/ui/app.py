@@ -43,6 +43,7 @@ class ZenMLApp(App[None]):
         Binding("f8", "cancel_run", "cancel run"),
         Binding("ctrl+s", "save", "save"),
         Binding("f1", "help", "help"),
+        Binding("f3", "toggle_tree", "tree", show=False),
         Binding("question_mark", "help", "help", show=False),
         Binding("e", "pick_env", "env", show=False),
         Binding("p", "plan", "plan", show=False),
@@ -102,6 +103,14 @@ class ZenMLApp(App[None]):
             self.set_interval(1.0, self._tick)
             self.refresh_server()
         self.call_after_refresh(self._tune_gc)
+
+    def on_resize(self) -> None:
+        """Below 110 columns the scope tree gives its room to the editor (f3 shows it)."""
+        self.query_one("#scope-tree").display = self.size.width >= 110
+
+    def action_toggle_tree(self) -> None:
+        tree = self.query_one("#scope-tree")
+        tree.display = not tree.display
 
     def _tune_gc(self) -> None:
         from zenml_tui.gctune import tune_for_interactive
@@ -397,6 +406,7 @@ class ZenMLApp(App[None]):
             ("f8", "cancel the running plan or apply"),
             ("ctrl+s", "save the edited layer"),
             ("1 2 3 4", "Config, Plan, Runs, Server tabs"),
+            ("f3", "show or hide the scope tree (hidden below 110 columns)"),
             ("tab", "move between panels"),
             ("ctrl+p", "command palette"),
             ("f1 / ?", "this help"),
