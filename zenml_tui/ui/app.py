@@ -213,30 +213,33 @@ class ZenMLApp(App[None]):
         self.running = "plan"
         self.action_tab("plan-tab")
         self.query_one(PlanPane).started(self.env)
-        self._plan(self.env)
+        self._terraform("plan", self.env)
 
     @work(thread=True, exclusive=True, group="terraform")
-    def _plan(self, environment: str) -> None:
+    def _terraform(self, what: str, environment: str, run_id: str | None = None) -> None:
+        """A plan or an apply, with its events streamed to the Plan tab; every failure
+        ends in the one handler (`_failed`), never as a traceback."""
         from zenml_tui.terraform import operations as ops
         from zenml_tui.terraform.engines import EngineError, LibterraformEngine
 
-        self._engine = LibterraformEngine()
+        self._engine = engine = LibterraformEngine()
+
+        def sink(event: dict) -> None:
+            self.post_message(TerraformEvent(event))
+
         try:
-            outcome = asyncio.run(
-                ops.plan(
-                    self.session,
-                    environment,
-                    self._engine,
-                    lambda e: self.post_message(TerraformEvent(e)),
-                )
-            )
+            if what == "plan":
+                done: Any = PlanDone(asyncio.run(ops.plan(self.session, environment, engine, sink)))
+            else:
+                outcome = asyncio.run(ops.apply(self.session, environment, run_id, engine, sink))
+                done = ApplyDone(outcome)
         except (ops.OperationError, EngineError) as exc:
-            self.post_message(OperationFailed("plan", str(exc), getattr(exc, "diagnostics", [])))
+            self.post_message(OperationFailed(what, str(exc), getattr(exc, "diagnostics", [])))
             return
-        except Exception as exc:  # any failure ends in the one handler, never a traceback
-            self.post_message(OperationFailed("plan", f"{type(exc).__name__}: {exc}", []))
+        except Exception as exc:
+            self.post_message(OperationFailed(what, f"{type(exc).__name__}: {exc}", []))
             return
-        self.post_message(PlanDone(outcome))
+        self.post_message(done)
 
     def action_apply(self) -> None:
         pane = self.query_one(PlanPane)
@@ -251,33 +254,9 @@ class ZenMLApp(App[None]):
         def confirmed(ok: bool | None) -> None:
             if ok:
                 self.running = "apply"
-                self._apply(self.env, pane.run.id)
+                self._terraform("apply", self.env, pane.run.id)
 
         self.push_screen(ConfirmApply(self.env, pane.model.counts, env.protected), confirmed)
-
-    @work(thread=True, exclusive=True, group="terraform")
-    def _apply(self, environment: str, run_id: str) -> None:
-        from zenml_tui.terraform import operations as ops
-        from zenml_tui.terraform.engines import EngineError, LibterraformEngine
-
-        self._engine = LibterraformEngine()
-        try:
-            outcome = asyncio.run(
-                ops.apply(
-                    self.session,
-                    environment,
-                    run_id,
-                    self._engine,
-                    lambda e: self.post_message(TerraformEvent(e)),
-                )
-            )
-        except (ops.OperationError, EngineError) as exc:
-            self.post_message(OperationFailed("apply", str(exc), getattr(exc, "diagnostics", [])))
-            return
-        except Exception as exc:
-            self.post_message(OperationFailed("apply", f"{type(exc).__name__}: {exc}", []))
-            return
-        self.post_message(ApplyDone(outcome))
 
     def action_cancel_run(self) -> None:
         if self.running and self._engine is not None and self._engine.cancel():
