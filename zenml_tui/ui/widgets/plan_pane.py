@@ -113,6 +113,20 @@ class PlanPane(Vertical):
     async def _fill(self, generation: int) -> None:
         """Add the rows in slices, yielding to the event loop between them, so a plan of
         10,000 changes fills in without freezing the screen."""
+        import gc
+
+        # the rows are long-lived and acyclic: keep the collector off them while they are
+        # made, then freeze them, so no collection walks 10,000 rows mid-review
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            await self._fill_rows(generation)
+        finally:
+            gc.freeze()
+            if paused:
+                gc.enable()
+
+    async def _fill_rows(self, generation: int) -> None:
         import asyncio
 
         table = self.query_one("#changes", DataTable)
