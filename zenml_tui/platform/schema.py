@@ -58,7 +58,7 @@ CREDENTIAL_KEYS = frozenset(
 
 
 class Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 class Infrastructure(Closed):
