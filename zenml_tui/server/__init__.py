@@ -1,4 +1,2 @@
-"""ZenML server lifecycle, live state and drift. Never imports Textual.
-
-Filled by the embedded-default issue (the local server the app manages).
-"""
+"""The ZenML server side: the local server the app manages, the REST client, flavor
+schemas, live state and drift. Never imports Textual."""

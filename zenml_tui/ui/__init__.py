@@ -1,5 +1,1 @@
-"""The Textual app: the only package that imports Textual.
-
-Filled by the Textual app issue; until then `zenml-tui` without a command prints an
-overview of the platform.
-"""
+"""The Textual app: the only package that imports Textual."""
