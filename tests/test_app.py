@@ -161,3 +161,44 @@ async def test_protected_environment_needs_the_typed_name(platform: Path) -> Non
         await pilot.pause(0.2)
         assert not isinstance(app.screen, ConfirmApply)
         assert app.running is None and plan.run.applied_by is None
+
+
+async def test_review_filters_searches_and_walks_the_changes(platform: Path) -> None:
+    """The review on a captured plan (every action): the action filter and the address
+    search narrow the list, the keys move the cursor and the diff follows it."""
+    from textual.widgets import Input, Select
+
+    from tests.test_snapshots import _Outcome
+
+    app = ZenMLApp(platform, "local", offline=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.action_tab("plan-tab")
+        pane = app.query_one(PlanPane)
+        pane.show(_Outcome())
+        await pilot.pause(0.1)
+        changes = app.query_one("#changes")
+        assert [a for a, _ in changes.rows] == [
+            "create", "update", "update", "replace", "delete", "read",
+        ]  # fmt: skip
+        diff = app.query_one("#diff")
+        assert "terraform_data.created" in str(diff.render())
+        changes.focus()
+        await pilot.press("down", "down", "down")
+        assert changes.rows[changes.cursor_row][1] == "terraform_data.replaced"
+        await pilot.pause(0.1)
+        assert "forces replacement" in str(diff.render())
+        app.query_one("#plan-action", Select).value = "update"
+        await pilot.pause(0.1)
+        assert {a for a, _ in changes.rows} == {"update"} and changes.row_count == 2
+        app.query_one("#plan-action", Select).value = "no-op"
+        await pilot.pause(0.1)
+        assert changes.rows == [("no-op", "terraform_data.kept")]
+        app.query_one("#plan-action", Select).clear()
+        app.query_one("#plan-search", Input).value = "remove"
+        await pilot.pause(0.1)
+        assert changes.rows == [("delete", "terraform_data.removed")]
+        await pilot.pause(0.1)
+        assert "terraform_data.removed" in str(diff.render())
+        app.query_one("#plan-search", Input).value = "no such address"
+        await pilot.pause(0.1)
+        assert changes.row_count == 0 and str(diff.render()) == ""

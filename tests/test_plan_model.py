@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from zenml_tui.terraform.plan import SENSITIVE, UNKNOWN, PlanModel, action_of
+from zenml_tui.terraform.planread import PlanReadError, read_plan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plans"
 SECRET = "fixture-sensitive-value-7f3a"
@@ -137,3 +138,31 @@ def test_no_change_plan_from_its_event_stream() -> None:
     assert not model.has_changes and model.changes == [] and model.drift == []
     assert model.terraform_version == "1.15.5"
     assert [(o.name, o.sensitive, o.after) for o in model.outputs] == [("token", True, None)]
+
+
+@pytest.mark.parametrize("fixture", ["actions.json", "drift.json"])
+def test_a_plan_read_in_a_child_process_is_the_same_model(fixture: str) -> None:
+    """Large plans are parsed in a child process (so the app never holds the GIL for a
+    long json.loads); forced here on the captured plans: the same model, diffs and masks."""
+    text = (FIXTURES / fixture).read_text()
+    local = PlanModel.from_json(text, {"res-12"})
+    isolated = read_plan(text, {"res-12"}, isolate_bytes=0)
+    assert isinstance(isolated.changes[0].source, str)  # decoded only when looked at
+    assert isolated.counts == local.counts
+    assert isolated.outputs == local.outputs
+    assert isolated.terraform_version == local.terraform_version
+    for mine, theirs in ((isolated.changes, local.changes), (isolated.drift, local.drift)):
+        assert [c.address for c in mine] == [c.address for c in theirs]
+        assert [(c.action, c.reason, c.replace_paths) for c in mine] == [
+            (c.action, c.reason, c.replace_paths) for c in theirs
+        ]
+        assert [c.diffs() for c in mine] == [c.diffs() for c in theirs]
+    assert SECRET not in json.dumps(isolated.to_dict())
+
+
+def test_a_broken_plan_read_in_a_child_process_says_so_without_its_content() -> None:
+    text = '{"resource_changes": [{"address": "' + SECRET + '"'  # cut off mid-document
+    with pytest.raises(PlanReadError) as caught:
+        read_plan(text, isolate_bytes=0)
+    assert "reading the plan failed" in str(caught.value)
+    assert SECRET not in str(caught.value)

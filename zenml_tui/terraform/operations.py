@@ -25,6 +25,7 @@ from zenml_tui.platform.operations import Session, tfvars
 from zenml_tui.platform.render import dump_json
 from zenml_tui.terraform.engines import Engine, LibterraformEngine
 from zenml_tui.terraform.plan import PlanModel
+from zenml_tui.terraform.planread import PlanReadError, read_plan
 from zenml_tui.terraform.runs import Run, RunStore, fingerprint, fingerprint_parts
 from zenml_tui.terraform.workdir import TerraformError, Workdir
 
@@ -184,7 +185,13 @@ async def plan(
         model = PlanModel.from_events(result.events)
     else:
         secret_values = set(json.loads(prep.env.get("TF_VAR_secrets", "{}")).values())
-        model = PlanModel.from_json(await prep.workdir.show(prep.env, plan_path), secret_values)
+        text = await prep.workdir.show(prep.env, plan_path)
+        try:
+            model = read_plan(text, secret_values)
+        except PlanReadError as exc:
+            run.outcome, run.message, run.finished = "failed", str(exc), time.time()
+            store.save(run)
+            raise OperationError(str(exc)) from None
     run.summary = model.counts
     run.outcome = "changes" if result.retcode == 2 else "no-changes"
     run.message = ("destroy: " if destroy else "") + model.summary()

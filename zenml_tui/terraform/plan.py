@@ -169,8 +169,16 @@ class ResourceChange:
     action: str
     reason: str | None
     replace_paths: list[list[Any]]
-    raw: dict[str, Any] = field(repr=False)
+    source: dict[str, Any] | str = field(repr=False)  # the resource change, or its JSON
     secrets: frozenset[str] = field(default=frozenset(), repr=False)
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """Terraform's resource change object (decoded on first use when the change was
+        read as JSON text: a review of 10,000 changes decodes the ones looked at)."""
+        if isinstance(self.source, str):
+            self.source = json.loads(self.source)
+        return self.source
 
     def diffs(self, include_unchanged: bool = False) -> list[AttrDiff]:
         return attribute_diffs(self.raw.get("change") or {}, include_unchanged, self.secrets)
@@ -215,7 +223,7 @@ def _resource(rc: dict[str, Any], secrets: frozenset[str]) -> ResourceChange:
         action=action_of(change.get("actions") or []),
         reason=rc.get("action_reason"),
         replace_paths=change.get("replace_paths") or [],
-        raw=rc,
+        source=rc,
         secrets=secrets,
     )
 

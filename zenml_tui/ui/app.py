@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from textual.widgets import Footer, TabbedContent, TabPane, Tree
 from zenml_tui.platform.definition import Scope
 from zenml_tui.platform.operations import Session, cached_flavors, open_platform
 from zenml_tui.ui.commands import AppCommands
-from zenml_tui.ui.messages import ApplyDone, OperationFailed, PlanDone, ServerState, TerraformEvent
+from zenml_tui.ui.messages import ApplyDone, OperationFailed, PlanDone, ServerState, TerraformEvents
 from zenml_tui.ui.screens.confirm import ConfirmApply, EnvPicker, HelpScreen, YesNo
 from zenml_tui.ui.widgets.config_pane import ConfigPane
 from zenml_tui.ui.widgets.header import TopBar
@@ -30,6 +31,7 @@ from zenml_tui.ui.widgets.runs_pane import RunsPane
 from zenml_tui.ui.widgets.server_pane import ServerPane
 
 REFRESH_SECONDS = 5.0
+EVENT_BATCH = 1000  # Terraform events handled per turn of the event loop
 
 
 class ZenMLApp(App[None]):
@@ -77,6 +79,8 @@ class ZenMLApp(App[None]):
         self._failures = 0
         self._next_refresh = 0.0
         self._refreshing = False
+        self._events: deque[dict] = deque()  # Terraform events from the worker's thread
+        self._events_posted = False
 
     def compose(self) -> ComposeResult:
         yield TopBar(id="topbar")
@@ -224,9 +228,7 @@ class ZenMLApp(App[None]):
 
         self._engine = engine = LibterraformEngine()
 
-        def sink(event: dict) -> None:
-            self.post_message(TerraformEvent(event))
-
+        sink = self.terraform_event
         try:
             if what == "plan":
                 done: Any = PlanDone(asyncio.run(ops.plan(self.session, environment, engine, sink)))
@@ -262,9 +264,24 @@ class ZenMLApp(App[None]):
         if self.running and self._engine is not None and self._engine.cancel():
             self.notify(f"cancelling the {self.running}…")
 
-    @on(TerraformEvent)
-    def _terraform_event(self, message: TerraformEvent) -> None:
-        self.query_one(PlanPane).event(message.event)
+    def terraform_event(self, event: dict) -> None:
+        """Queue one of Terraform's events (called from the Terraform worker's thread)."""
+        self._events.append(event)
+        if not self._events_posted:
+            self._events_posted = True
+            self.post_message(TerraformEvents())
+
+    @on(TerraformEvents)
+    def _terraform_events(self) -> None:
+        """Take up to EVENT_BATCH events, then let the screen breathe before the rest."""
+        pane = self.query_one(PlanPane)
+        events = self._events
+        for _ in range(min(len(events), EVENT_BATCH)):
+            pane.event(events.popleft())
+        if events:
+            self.post_message(TerraformEvents())
+        else:
+            self._events_posted = False
 
     @on(PlanDone)
     def _plan_done(self, message: PlanDone) -> None:
@@ -301,10 +318,10 @@ class ZenMLApp(App[None]):
             severity="error",
             timeout=12,
         )
-        log = self.query_one("#plan-log")
-        log.write(Text(f"{message.what} failed: {message.message}", style="bold red"))
+        pane = self.query_one(PlanPane)
+        pane.write_log(f"{message.what} failed: {message.message}")
         for d in message.diagnostics:
-            log.write(d.format(root))
+            pane.write_log(d.format(root))
         if message.what in ("plan", "apply"):
             self.query_one("#plan-summary").update(
                 Text(f"{message.what} failed (see the log)", style="bold red")

@@ -16,11 +16,9 @@ class MergeDone(Message):
     generation: int
 
 
-@dataclass
-class TerraformEvent(Message):
-    """One of Terraform's streamed JSON events."""
-
-    event: dict[str, Any]
+class TerraformEvents(Message):
+    """Terraform's streamed JSON events are waiting in the app's queue (one message for
+    however many arrived since the last: 10,000 events never flood the message queue)."""
 
 
 @dataclass

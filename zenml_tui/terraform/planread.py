@@ -1,0 +1,121 @@
+"""Reading a large plan's JSON in a child process.
+
+`json.loads` of a 10,000-change plan (7.7 MB) is one C call of ~100 ms that holds the
+GIL: run in a worker thread of the app it still freezes the screen for that long. Above
+`ISOLATE_BYTES` the JSON is parsed in a child Python process, which sends back one line
+per resource change: its summary fields, then the change itself as JSON text that the
+model decodes only when the change is looked at. The parent never makes a long C call.
+
+The child's protocol (stdin: the secret values as a JSON list on the first line, then the
+plan JSON; stdout: a header line, then `c`/`d` lines for changes/drift) carries secret
+values over pipes only, never through files or arguments.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import IO, Any
+
+from zenml_tui.terraform.plan import (
+    OutputChange,
+    PlanModel,
+    ResourceChange,
+    _resource,
+    _shown,
+    action_of,
+    sensitive_values,
+)
+
+ISOLATE_BYTES = 1_000_000  # about 1,300 changes; json.loads below this takes < 15 ms
+
+
+class PlanReadError(RuntimeError):
+    pass
+
+
+def read_plan(
+    text: str, secrets: frozenset[str] | set[str] = frozenset(), isolate_bytes: int = ISOLATE_BYTES
+) -> PlanModel:
+    """The plan model of `show -json` output; large plans are parsed in a child process."""
+    if len(text) < isolate_bytes:
+        return PlanModel.from_json(text, secrets)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zenml_tui.terraform.planread"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    try:
+        proc.stdin.write(json.dumps(sorted(secrets)).encode() + b"\n")
+        proc.stdin.write(text.encode("utf-8"))
+        proc.stdin.close()
+        model = _receive(proc.stdout)
+    except (OSError, ValueError) as exc:
+        proc.kill()
+        proc.wait()
+        raise PlanReadError(f"reading the plan failed: {exc}") from None
+    err = proc.stderr.read().decode("utf-8", "replace").strip()
+    if proc.wait() != 0 or model is None:
+        raise PlanReadError(f"reading the plan failed: {err.splitlines()[-1] if err else '?'}")
+    return model
+
+
+def _receive(stream: IO[bytes]) -> PlanModel | None:
+    first = stream.readline()
+    if not first:
+        return None
+    head = json.loads(first)
+    known = frozenset(head["secrets"])
+    changes: list[ResourceChange] = []
+    drift: list[ResourceChange] = []
+    for line in stream:  # one short Python step per change: the GIL changes hands between
+        kind, meta, raw = line.split(b"\t", 2)
+        address, type_, name, module, action, reason, paths = json.loads(meta)
+        change = ResourceChange(
+            address, type_, name, module, action, reason, paths, raw.decode(), known
+        )
+        (changes if kind == b"c" else drift).append(change)
+    outputs = [OutputChange(*o) for o in head["outputs"]]
+    return PlanModel(changes, drift, outputs, head["terraform_version"], head["errored"])
+
+
+def _send(doc: dict[str, Any], secrets: frozenset[str], out: IO[bytes]) -> None:
+    known = frozenset(secrets) | sensitive_values(doc)
+    outputs = []
+    for name, oc in (doc.get("output_changes") or {}).items():
+        before = _shown(oc.get("before"), oc.get("before_sensitive"), False, known)
+        after = _shown(oc.get("after"), oc.get("after_sensitive"), oc.get("after_unknown"), known)
+        action = action_of(oc.get("actions") or [])
+        outputs.append([name, action, before[0], after[0], after[1], before[2] or after[2]])
+    head = {
+        "secrets": sorted(known),
+        "outputs": outputs,
+        "terraform_version": doc.get("terraform_version", ""),
+        "errored": bool(doc.get("errored")),
+    }
+    out.write(json.dumps(head).encode() + b"\n")
+    for kind, key in ((b"c", "resource_changes"), (b"d", "resource_drift")):
+        for rc in doc.get(key) or []:
+            c = _resource(rc, known)
+            meta = [c.address, c.type, c.name, c.module, c.action, c.reason, c.replace_paths]
+            out.write(kind + b"\t" + json.dumps(meta).encode() + b"\t")
+            out.write(json.dumps(rc).encode() + b"\n")
+
+
+def main() -> int:
+    import gc
+
+    gc.disable()  # a short-lived process reading acyclic JSON
+    stdin = sys.stdin.buffer
+    secrets = frozenset(json.loads(stdin.readline()))
+    doc = json.loads(stdin.read())
+    _send(doc, secrets, sys.stdout.buffer)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
