@@ -68,7 +68,9 @@ async def test_edit_preview_provenance_and_yaml_error(platform: Path) -> None:
         assert (
             (platform / "layers" / "env" / "local.yaml").read_text().startswith("# local")
         )  # unsaved
-        assert pane.draft_path(pane.current).read_text().startswith("location: asia-east1")
+        draft = pane.draft_path(pane.current)  # written right after the preview
+        await until(pilot, lambda: draft.is_file())
+        assert draft.read_text().startswith("location: asia-east1")
 
         # invalid YAML: the last good preview stays, dimmed; the error is located
         editor.insert("broken: [\n", (1, 0))
