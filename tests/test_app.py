@@ -108,6 +108,10 @@ async def test_switch_environment_and_back(platform: Path) -> None:
         assert app.env == "dev" and "DEV" in str(app.query_one("#topbar").render())
         assert pane.current == platform / "layers" / "env" / "dev.yaml"
         assert pane.last_good.plain()["connector"]["auth_method"] == "service-account"
+        assert app.running == "workspace selection"  # a second switch waits for it
+        await until(pilot, lambda: app.running is None)
+        assert (pane.session.platform.state_dir / "state" / "dev").is_dir()
+        assert "workspace 'dev' selected" in str(app.query_one("#plan-summary").render())
         app.switch_env("local")
         await until(pilot, lambda: pane.last_good.scope.environment == "local")
         assert "connector" not in pane.last_good.plain()
@@ -116,6 +120,7 @@ async def test_switch_environment_and_back(platform: Path) -> None:
 async def test_plan_review_apply_and_server_tab(platform: Path) -> None:
     app = ZenMLApp(platform, "local")
     async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.ready)
         plan = app.query_one(PlanPane)
         await pilot.press("f5")
         await until(pilot, lambda: plan.model is not None or plan.run is not None)
@@ -146,6 +151,7 @@ async def test_protected_environment_needs_the_typed_name(platform: Path) -> Non
     app = ZenMLApp(platform, "prod")
     async with app.run_test(size=(160, 48)) as pilot:
         assert "PROTECTED" in str(app.query_one("#topbar").render())
+        await until(pilot, lambda: app.ready)
         plan = app.query_one(PlanPane)
         await pilot.press("f5")
         await until(pilot, lambda: plan.model is not None)
@@ -174,6 +180,7 @@ async def test_review_filters_searches_and_walks_the_changes(platform: Path) -> 
 
     app = ZenMLApp(platform, "local", offline=True)
     async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.ready)
         app.action_tab("plan-tab")
         pane = app.query_one(PlanPane)
         pane.show(_Outcome())

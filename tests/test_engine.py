@@ -241,3 +241,50 @@ def test_state_dir_for_a_read_only_platform(make_platform, tmp_path, monkeypatch
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setattr(os, "access", lambda *a, **k: False)
     assert platform.state_dir.parent == tmp_path / "data" / "zenml-tui"
+
+
+def test_platform_yaml_patterns_say_what_they_expect(make_platform) -> None:
+    from tests.conftest import MINIMAL_PLATFORM
+
+    text = MINIMAL_PLATFORM.replace("platform: tiny", "platform: Tiny").replace(
+        "    workspace: prod\n", "    workspace: 'prod env'\n"
+    )
+    platform, errors = load_platform(make_platform({"platform.yaml": text}))
+    assert platform is None
+    got = {e.path: e.message for e in errors}
+    assert got["platform"].startswith("expected a name of lowercase letters")
+    assert got["environments.prod.workspace"].startswith("a Terraform workspace name uses")
+
+
+def test_a_checked_platform_yaml_loads_without_pydantic(make_platform) -> None:
+    """The app's start-up: a platform.yaml validated before comes from the cache (keyed
+    by its content and the model's code) without importing pydantic; any change to it
+    is validated again."""
+    import subprocess
+    import sys
+
+    root = make_platform()
+    probe = (
+        "import sys; from pathlib import Path\n"
+        "from zenml_tui.platform.definition import load_platform\n"
+        "p, errors = load_platform(Path(sys.argv[1]))\n"
+        "print(p is not None, len(errors), 'pydantic' in sys.modules)\n"
+    )
+
+    def load() -> str:
+        out = subprocess.run(
+            [sys.executable, "-c", probe, str(root)], capture_output=True, text=True, check=True
+        )
+        return out.stdout.strip()
+
+    assert load() == "True 0 True"  # validated, cached
+    assert load() == "True 0 False"  # from the cache
+    first, _ = load_platform(root)
+    assert first is not None and first.spec.environments["prod"].protected
+
+    platform_yaml = root / "platform.yaml"
+    platform_yaml.write_text(platform_yaml.read_text().replace("workspace: prod", "workspace: 7"))
+    assert load() == "False 1 True"  # changed: validated again, and refused
+    cache = root / ".zenml-tui" / "cache" / "platform-spec.json"
+    cache.write_text('{"key": "forged", "spec": {}}')
+    assert load() == "False 1 True"

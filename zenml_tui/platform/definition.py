@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from zenml_tui.platform.errors import Code, Diagnostic, did_you_mean
 from zenml_tui.platform.nodes import LIST, MAP, LayerRef, LNode, Mark, format_path
-from zenml_tui.platform.schema import COMPONENT_TYPES, ComponentType
 from zenml_tui.platform.yamlload import parse_file
+from zenml_tui.zenml_vocab import COMPONENT_TYPES
 
+if TYPE_CHECKING:  # at run time `_validator` provides them
+    from pydantic import Field, StrictBool, StrictStr
+
+ComponentType = Literal[COMPONENT_TYPES]  # type: ignore[valid-type]
 PLATFORM_FILE = "platform.yaml"
 STATE_DIR = ".zenml-tui"
 _NAME = r"^[a-z][a-z0-9_-]*$"
@@ -29,58 +31,125 @@ _WORKSPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 COLORS = ("green", "blue", "cyan", "magenta", "yellow", "orange", "red", "white")
 
 
-class _Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+# The platform.yaml model: frozen stdlib dataclasses, checked by a pydantic TypeAdapter
+# built on first use. Showing a platform needs no pydantic (it costs ~90 ms to import,
+# a sixth of the app's start-up): a platform.yaml whose content was checked before is
+# read from a cache keyed by its SHA-256 (`_load_spec`). The annotations are strings
+# (`from __future__ import annotations`) that pydantic resolves when the adapter is made.
+_CONFIG = {"extra": "forbid"}  # a pydantic ConfigDict; StrictStr/StrictBool: no coercion
+_IDENT = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
-class RemoteServer(_Closed):
+@dataclass(frozen=True)
+class RemoteServer:
     """A ZenML server reached over the network; its API key is read from `api_key_env`."""
 
-    url: Annotated[str, Field(pattern=r"^https?://")]
-    api_key_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+    __pydantic_config__ = _CONFIG
+    url: Annotated[StrictStr, Field(pattern=r"^https?://")]
+    api_key_env: Annotated[StrictStr, Field(pattern=_IDENT)]
 
 
-class Environment(_Closed):
-    workspace: str
+@dataclass(frozen=True)
+class Environment:
+    __pydantic_config__ = _CONFIG
+    workspace: Annotated[StrictStr, Field(pattern=_WORKSPACE.pattern)]
     server: Literal["local"] | RemoteServer = "local"
-    protected: bool = False
+    protected: StrictBool = False
     color: Literal["green", "blue", "cyan", "magenta", "yellow", "orange", "red", "white"] = "blue"
     provider: Literal["bundled", "registry"] = "bundled"
-    description: str = ""
-
-    @field_validator("workspace")
-    @classmethod
-    def _workspace_name(cls, v: str) -> str:
-        if not _WORKSPACE.match(v):
-            raise ValueError("a Terraform workspace name uses letters, digits, '-', '_' and '.'")
-        return v
+    description: StrictStr = ""
 
 
-class Team(_Closed):
-    components: list[ComponentType] = []
-    description: str = ""
+@dataclass(frozen=True)
+class Team:
+    __pydantic_config__ = _CONFIG
+    components: list[ComponentType] = field(default_factory=list)
+    description: StrictStr = ""
 
 
-class Project(_Closed):
-    team: str
-    description: str = ""
+@dataclass(frozen=True)
+class Project:
+    __pydantic_config__ = _CONFIG
+    team: StrictStr
+    description: StrictStr = ""
 
 
-class SecretSource(_Closed):
+@dataclass(frozen=True)
+class SecretSource:
     """Where a secret's value is read when Terraform runs: an environment variable."""
 
-    env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-    description: str = ""
+    __pydantic_config__ = _CONFIG
+    env: Annotated[StrictStr, Field(pattern=_IDENT)]
+    description: StrictStr = ""
 
 
-class PlatformFile(_Closed):
-    platform: Annotated[str, Field(pattern=_NAME)]
-    stack_version: str
+@dataclass(frozen=True)
+class PlatformFile:
+    __pydantic_config__ = _CONFIG
+    platform: Annotated[StrictStr, Field(pattern=_NAME)]
+    stack_version: StrictStr
+    environments: dict[Annotated[StrictStr, Field(pattern=_NAME)], Environment]
     cloud: Literal["gcp", "aws", "azure", "local"] = "gcp"
-    secrets: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], SecretSource] = {}
-    environments: dict[Annotated[str, Field(pattern=_NAME)], Environment]
-    teams: dict[Annotated[str, Field(pattern=_NAME)], Team] = {}
-    projects: dict[Annotated[str, Field(pattern=_NAME)], Project] = {}
+    secrets: dict[Annotated[StrictStr, Field(pattern=_IDENT)], SecretSource] = field(
+        default_factory=dict
+    )
+    teams: dict[Annotated[StrictStr, Field(pattern=_NAME)], Team] = field(default_factory=dict)
+    projects: dict[Annotated[StrictStr, Field(pattern=_NAME)], Project] = field(
+        default_factory=dict
+    )
+
+
+# what a pattern means, for the error message
+_PATTERN_MEANING = {
+    _NAME: "a name of lowercase letters, digits, '-' and '_', starting with a letter",
+    _IDENT: "an environment variable name (letters, digits and '_')",
+    _WORKSPACE.pattern: "a Terraform workspace name uses letters, digits, '-', '_' and '.'",
+    r"^https?://": "a URL starting with http:// or https://",
+}
+# the dataclass inside each field, to name the keys allowed where one is unknown
+_NESTED: dict[type, dict[str, type]] = {
+    PlatformFile: {
+        "environments": Environment,
+        "teams": Team,
+        "projects": Project,
+        "secrets": SecretSource,
+    },
+    Environment: {"server": RemoteServer},
+}
+_ADAPTER: Any = None
+
+
+def _validator() -> Any:
+    global _ADAPTER
+    if _ADAPTER is None:
+        import pydantic
+
+        # the names the string annotations use, resolved now by pydantic
+        globals().update(
+            Field=pydantic.Field, StrictStr=pydantic.StrictStr, StrictBool=pydantic.StrictBool
+        )
+        _ADAPTER = pydantic.TypeAdapter(PlatformFile)
+    return _ADAPTER
+
+
+def _from_plain(data: dict[str, Any]) -> PlatformFile:
+    """The spec from data that passed validation before (the cache), without pydantic."""
+
+    def env(e: dict[str, Any]) -> Environment:
+        server = e.get("server", "local")
+        return Environment(
+            **{**e, "server": server if server == "local" else RemoteServer(**server)}
+        )
+
+    return PlatformFile(
+        **{
+            **data,
+            "environments": {k: env(v) for k, v in data["environments"].items()},
+            "secrets": {k: SecretSource(**v) for k, v in data.get("secrets", {}).items()},
+            "teams": {k: Team(**v) for k, v in data.get("teams", {}).items()},
+            "projects": {k: Project(**v) for k, v in data.get("projects", {}).items()},
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -123,12 +192,7 @@ class Platform:
     @property
     def state_dir(self) -> Path:
         """Where the app keeps runs, servers and caches for this platform."""
-        local = self.root / STATE_DIR
-        if os.access(self.root, os.W_OK) and not _inside_package(self.root):
-            return local
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-        key = re.sub(r"[^A-Za-z0-9]+", "_", str(self.root.resolve())).strip("_")
-        return base / "zenml-tui" / key
+        return _state_dir(self.root)
 
     def layer_path(self, ref: LayerRef) -> Path:
         if ref.kind == "base":
@@ -187,6 +251,15 @@ class Platform:
         return mark.line, mark.col
 
 
+def _state_dir(root: Path) -> Path:
+    local = root / STATE_DIR
+    if os.access(root, os.W_OK) and not _inside_package(root):
+        return local
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    key = re.sub(r"[^A-Za-z0-9]+", "_", str(root.resolve())).strip("_")
+    return base / "zenml-tui" / key
+
+
 def _inside_package(path: Path) -> bool:
     """True for the example bundled in an installed wheel: never write state there."""
     from zenml_tui.resources import bundled_root
@@ -228,15 +301,15 @@ def load_platform(root: Path) -> tuple[Platform | None, list[Diagnostic]]:
                 node.mark.col,
             )
         )
-    try:
-        spec = PlatformFile.model_validate(lnode_plain(tree))
-    except ValidationError as exc:
-        for e in exc.errors(include_url=False, include_input=False):
-            loc = tuple(e["loc"])
+    spec, problems = _load_spec(root, lnode_plain(tree))
+    if spec is None:
+        for e in problems:
+            # without the union's branch names (`literal['local']`, `RemoteServer`)
+            loc = tuple(p for p in e["loc"] if not _union_tag(p))
             mark = _mark_at(tree, loc)
-            path = format_path([p for p in loc if not (isinstance(p, str) and p.startswith("["))])
+            path = format_path(list(loc))
             msg = e["msg"].replace("Input should be", "expected")
-            if e["type"] == "extra_forbidden":
+            if e["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
                 parent_fields = _fields_at(loc[:-1])
                 hint = did_you_mean(str(loc[-1]), parent_fields)
                 msg = f"unknown key '{loc[-1]}'"
@@ -244,8 +317,11 @@ def load_platform(root: Path) -> tuple[Platform | None, list[Diagnostic]]:
                 msg, hint = f"'{path}' is required", ""
             else:
                 hint = ""
-                if e["type"] == "value_error":
-                    msg = str(e.get("ctx", {}).get("error", msg))
+                if e["type"] == "string_pattern_mismatch":
+                    pattern = e.get("ctx", {}).get("pattern", "")
+                    msg = f"expected {_PATTERN_MEANING.get(pattern, f'to match {pattern}')}"
+                    if pattern == _WORKSPACE.pattern:
+                        msg = _PATTERN_MEANING[pattern]
             errors.append(
                 Diagnostic(
                     Code.PLATFORM_INVALID, msg, str(file), mark.line, mark.col, path, hint=hint
@@ -255,6 +331,44 @@ def load_platform(root: Path) -> tuple[Platform | None, list[Diagnostic]]:
     platform = Platform(root, spec, tree)
     errors.extend(_cross_checks(platform))
     return platform, errors
+
+
+def _union_tag(segment: Any) -> bool:
+    return isinstance(segment, str) and (
+        segment.startswith(("[", "literal[")) or segment in ("RemoteServer",)
+    )
+
+
+def _load_spec(root: Path, plain: Any) -> tuple[PlatformFile | None, list[dict[str, Any]]]:
+    """The validated spec, or pydantic's errors. Data validated before comes from the
+    cache (same data, same model code: same result) and costs no pydantic import."""
+    import hashlib
+    import json
+
+    key = hashlib.sha256(
+        Path(__file__).read_bytes()
+        + json.dumps(plain, sort_keys=True, default=lambda o: f"<{type(o).__name__}:{o}>").encode()
+    ).hexdigest()
+    cache = _state_dir(root) / "cache" / "platform-spec.json"
+    try:
+        cached = json.loads(cache.read_text(encoding="utf-8"))
+        if cached.get("key") == key:
+            return _from_plain(cached["spec"]), []
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        pass  # no cache, or not one we wrote: validate
+    from pydantic import ValidationError
+
+    try:
+        spec = _validator().validate_python(plain)
+    except ValidationError as exc:
+        return None, list(exc.errors(include_url=False, include_input=False))
+    try:
+        from zenml_tui.fsutil import write_atomic
+
+        write_atomic(cache, json.dumps({"key": key, "spec": asdict(spec)}))
+    except OSError:
+        pass  # a read-only place: validate every time
+    return spec, []
 
 
 def _mark_at(tree: LNode, loc: tuple) -> Mark:
@@ -284,18 +398,13 @@ def _tagged(node: LNode) -> list[LNode]:
 
 
 def _fields_at(loc: tuple) -> list[str]:
+    """The keys allowed at `loc` (for a "did you mean" on an unknown key)."""
+    import dataclasses
+
     model: Any = PlatformFile
     for seg in loc:
-        if isinstance(seg, int):
-            continue
-        info = getattr(model, "model_fields", {}).get(seg)
-        if info is None:
-            # inside a dict[str, Model]: the value model
-            continue
-        ann = info.annotation
-        args = getattr(ann, "__args__", ())
-        model = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), ann)
-    return list(getattr(model, "model_fields", {}))
+        model = _NESTED.get(model, {}).get(seg, model) if isinstance(seg, str) else model
+    return [f.name for f in dataclasses.fields(model)]
 
 
 def _cross_checks(p: Platform) -> list[Diagnostic]:

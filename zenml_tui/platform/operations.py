@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zenml_tui.platform.definition import Platform, Scope, find_platform, load_platform
-from zenml_tui.platform.engine import PlatformEngine, ScopeResult
 from zenml_tui.platform.errors import Diagnostic, dedupe, sort_key
-from zenml_tui.platform.explain import Explanation, explain
-from zenml_tui.platform.render import build_tfvars
+
+if TYPE_CHECKING:  # imported where used: the app's first frame needs none of them
+    from zenml_tui.platform.engine import PlatformEngine, ScopeResult
+    from zenml_tui.platform.explain import Explanation
 
 
 class PlatformLoadError(Exception):
@@ -25,11 +26,20 @@ class PlatformLoadError(Exception):
 
 @dataclass
 class Session:
-    """A loaded platform with its engine; cheap to keep for the app's lifetime."""
+    """A loaded platform with its engine (made on first use: the layering engine and the
+    layer schema are not needed to show the platform); kept for the app's lifetime."""
 
     platform: Platform
-    engine: PlatformEngine
     load_errors: list[Diagnostic] = field(default_factory=list)
+    _engine: PlatformEngine | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> PlatformEngine:
+        if self._engine is None:
+            from zenml_tui.platform.engine import PlatformEngine
+
+            self._engine = PlatformEngine(self.platform)
+        return self._engine
 
 
 def open_platform(explicit: str | Path | None = None) -> Session:
@@ -37,13 +47,14 @@ def open_platform(explicit: str | Path | None = None) -> Session:
     platform, errors = load_platform(root)
     if platform is None:
         raise PlatformLoadError(errors)
-    return Session(platform, PlatformEngine(platform), errors)
+    return Session(platform, errors)
 
 
 def validate(session: Session, flavors: dict | None = None) -> list[Diagnostic]:
     """Every layer of every scope, plus each environment's projection onto the module,
     plus (given the server's flavor schemas, e.g. from the cache) every component."""
     from zenml_tui.platform.flavorcheck import check_environment
+    from zenml_tui.platform.render import build_tfvars
 
     errors = list(session.load_errors)
     for env in session.platform.spec.environments:
@@ -73,6 +84,8 @@ def merge_scope(
 
 
 def tfvars(session: Session, environment: str) -> tuple[dict[str, Any], list[Diagnostic]]:
+    from zenml_tui.platform.render import build_tfvars
+
     session.platform.scope(environment)
     data, errors = build_tfvars(session.engine, environment)
     return data, sorted(dedupe([*session.load_errors, *errors]), key=sort_key)
@@ -85,4 +98,6 @@ def explain_value(
     team: str | None = None,
     project: str | None = None,
 ) -> Explanation:
+    from zenml_tui.platform.explain import explain
+
     return explain(merge_scope(session, environment, team, project), path)

@@ -131,6 +131,24 @@ async def _prepare(
     return _Prepared(wd, envdef.workspace, text, parts, {**env, "TF_WORKSPACE": envdef.workspace})
 
 
+async def select_workspace(session: Session, environment: str, engine: Engine) -> str:
+    """Initialise the environment's working directory and select (or create) its
+    workspace: what switching to an environment does in the app. Needs no server."""
+    from zenml_tui.provider.mirror import plugin_dir_for
+
+    envdef = session.platform.spec.environments[environment]
+    wd = _workdir(session, environment, engine)
+    env = wd.environment({})
+    bundled = envdef.provider == "bundled"
+    plugin_dir = plugin_dir_for(session.platform.state_dir) if bundled else None
+    try:
+        await wd.init(env, plugin_dir)
+        await wd.select_workspace(envdef.workspace, env)
+    except TerraformError as exc:
+        raise OperationError(str(exc)) from None
+    return envdef.workspace
+
+
 def _flavor_errors(session: Session, environment: str, client: Any) -> list[Diagnostic]:
     """Check every component against the server's flavor schemas (cached per version)."""
     from zenml_tui.platform.flavorcheck import check_environment

@@ -10,25 +10,34 @@ import asyncio
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.widget import MountError
 from textual.widgets import Footer, TabbedContent, TabPane, Tree
 
 from zenml_tui.platform.definition import Scope
-from zenml_tui.platform.operations import Session, cached_flavors, open_platform
+from zenml_tui.platform.operations import Session, open_platform
 from zenml_tui.ui.commands import AppCommands
-from zenml_tui.ui.messages import ApplyDone, OperationFailed, PlanDone, ServerState, TerraformEvents
-from zenml_tui.ui.screens.confirm import ConfirmApply, EnvPicker, HelpScreen, YesNo
+from zenml_tui.ui.messages import (
+    ApplyDone,
+    OperationFailed,
+    PlanDone,
+    ServerState,
+    TerraformEvents,
+    WorkspaceReady,
+)
 from zenml_tui.ui.widgets.config_pane import ConfigPane
 from zenml_tui.ui.widgets.header import TopBar
-from zenml_tui.ui.widgets.plan_pane import PlanPane
-from zenml_tui.ui.widgets.runs_pane import RunsPane
-from zenml_tui.ui.widgets.server_pane import ServerPane
+
+if TYPE_CHECKING:
+    from zenml_tui.ui.widgets.plan_pane import PlanPane
+    from zenml_tui.ui.widgets.runs_pane import RunsPane
+    from zenml_tui.ui.widgets.server_pane import ServerPane
 
 REFRESH_SECONDS = 5.0
 EVENT_BATCH = 1000  # Terraform events handled per turn of the event loop
@@ -81,6 +90,8 @@ class ZenMLApp(App[None]):
         self._refreshing = False
         self._events: deque[dict] = deque()  # Terraform events from the worker's thread
         self._events_posted = False
+        self._panes_ready = False  # Plan, Runs and Server are mounted after the first frame
+        self._deferred: list[tuple[Any, tuple]] = []  # actions asked for before that
 
     def compose(self) -> ComposeResult:
         yield TopBar(id="topbar")
@@ -89,24 +100,68 @@ class ZenMLApp(App[None]):
             with TabbedContent(initial="config"):
                 with TabPane("Config", id="config"):
                     yield ConfigPane()
-                with TabPane("Plan", id="plan-tab"):
-                    yield PlanPane()
-                with TabPane("Runs", id="runs-tab"):
-                    yield RunsPane()
-                with TabPane("Server", id="server-tab"):
-                    yield ServerPane()
+                # filled in right after the first frame (`_mount_panes`)
+                yield TabPane("Plan", id="plan-tab")
+                yield TabPane("Runs", id="runs-tab")
+                yield TabPane("Server", id="server-tab")
         yield Footer()
 
     def on_mount(self) -> None:
+        """The first frame shows the scope and the layer in the editor; everything else
+        (the other tabs, the merged preview, runs, the server) starts right after it."""
         self.fill_scope_tree()
         self.apply_scope()
         if self.offline:
             self._server_text = "offline"
             self.update_topbar()
-        else:
+        self.call_after_refresh(self._mount_panes)
+
+    async def _mount_panes(self) -> None:
+        from zenml_tui.ui.widgets.plan_pane import PlanPane
+        from zenml_tui.ui.widgets.runs_pane import RunsPane
+        from zenml_tui.ui.widgets.server_pane import ServerPane
+
+        try:
+            await self.query_one("#plan-tab").mount(PlanPane())
+            await self.query_one("#runs-tab").mount(RunsPane())
+            await self.query_one("#server-tab").mount(ServerPane())
+        except MountError:
+            return  # the app is closing already
+        self._panes_ready = True
+        for callback, args in self._deferred:
+            callback(*args)
+        self._deferred.clear()
+        self.query_one(ConfigPane).release()
+        self.refresh_runs()
+        if not self.offline:
             self.set_interval(1.0, self._tick)
             self.refresh_server()
         self.call_after_refresh(self._tune_gc)
+
+    @property
+    def ready(self) -> bool:
+        """Every tab is mounted (a frame or two after start-up)."""
+        return self._panes_ready
+
+    def _later(self, callback: Any, *args: Any) -> bool:
+        """True (and `callback` queued) when the tabs are not mounted yet: a key pressed
+        in the first few frames is carried out once they are."""
+        if self._panes_ready:
+            return False
+        self._deferred.append((callback, args))
+        return True
+
+    @property
+    def plan_pane(self) -> PlanPane:
+        return self.query_one("#plan")  # type: ignore[return-value]
+
+    @property
+    def runs_pane(self) -> RunsPane:
+        return self.query_one("#runs")  # type: ignore[return-value]
+
+    @property
+    def server_pane(self) -> ServerPane:
+        return self.query_one("#server")  # type: ignore[return-value]
 
     def on_resize(self) -> None:
         """Below 110 columns the scope tree gives its room to the editor (f3 shows it)."""
@@ -154,7 +209,7 @@ class ZenMLApp(App[None]):
 
     def apply_scope(self) -> None:
         self.update_topbar()
-        self.query_one(ConfigPane).set_scope(self.session, self.scope, cached_flavors(self.session))
+        self.query_one(ConfigPane).set_scope(self.session, self.scope)
         self.refresh_runs()
 
     def update_topbar(self) -> None:
@@ -165,6 +220,8 @@ class ZenMLApp(App[None]):
         self.sub_title = self.scope.short
 
     def switch_env(self, environment: str) -> None:
+        if self._later(self.switch_env, environment):
+            return
         if self.running:
             self.notify(
                 f"a {self.running} is running: let it finish or cancel it (f8) first",
@@ -177,10 +234,12 @@ class ZenMLApp(App[None]):
         self.scope = Scope(environment, self.scope.team, self.scope.project)
         self._server_text = "connecting…"
         self._failures, self._next_refresh = 0, 0.0
-        self.query_one(PlanPane).started(environment)
-        self.query_one("#plan-summary").update("press f5 (or p) to plan this environment")
+        self.plan_pane.started(environment)
+        self.query_one("#plan-summary").update(f"selecting the workspace of {environment}…")
         self.apply_scope()
         self.refresh_server()
+        self.running = "workspace selection"
+        self._terraform("workspace", environment)
 
     def action_pick_env(self) -> None:
         spec = self.session.platform.spec
@@ -188,6 +247,8 @@ class ZenMLApp(App[None]):
         def chosen(env: str | None) -> None:
             if env:
                 self.switch_env(env)
+
+        from zenml_tui.ui.screens.confirm import EnvPicker
 
         self.push_screen(EnvPicker(dict(spec.environments), self.env), chosen)
 
@@ -206,6 +267,8 @@ class ZenMLApp(App[None]):
 
     # -- plan and apply -------------------------------------------------------------------
     def action_plan(self) -> None:
+        if self._later(self.action_plan):
+            return
         if self.running:
             self.notify(f"a {self.running} is already running", severity="warning")
             return
@@ -216,7 +279,7 @@ class ZenMLApp(App[None]):
             )
         self.running = "plan"
         self.action_tab("plan-tab")
-        self.query_one(PlanPane).started(self.env)
+        self.plan_pane.started(self.env)
         self._terraform("plan", self.env)
 
     @work(thread=True, exclusive=True, group="terraform")
@@ -230,8 +293,11 @@ class ZenMLApp(App[None]):
 
         sink = self.terraform_event
         try:
-            if what == "plan":
-                done: Any = PlanDone(asyncio.run(ops.plan(self.session, environment, engine, sink)))
+            if what == "workspace":
+                workspace = asyncio.run(ops.select_workspace(self.session, environment, engine))
+                done: Any = WorkspaceReady(environment, workspace)
+            elif what == "plan":
+                done = PlanDone(asyncio.run(ops.plan(self.session, environment, engine, sink)))
             else:
                 outcome = asyncio.run(ops.apply(self.session, environment, run_id, engine, sink))
                 done = ApplyDone(outcome)
@@ -244,7 +310,9 @@ class ZenMLApp(App[None]):
         self.post_message(done)
 
     def action_apply(self) -> None:
-        pane = self.query_one(PlanPane)
+        if self._later(self.action_apply):
+            return
+        pane = self.plan_pane
         if self.running:
             self.notify(f"a {self.running} is running", severity="warning")
             return
@@ -257,6 +325,8 @@ class ZenMLApp(App[None]):
             if ok:
                 self.running = "apply"
                 self._terraform("apply", self.env, pane.run.id)
+
+        from zenml_tui.ui.screens.confirm import ConfirmApply
 
         self.push_screen(ConfirmApply(self.env, pane.model.counts, env.protected), confirmed)
 
@@ -274,7 +344,7 @@ class ZenMLApp(App[None]):
     @on(TerraformEvents)
     def _terraform_events(self) -> None:
         """Take up to EVENT_BATCH events, then let the screen breathe before the rest."""
-        pane = self.query_one(PlanPane)
+        pane = self.plan_pane
         events = self._events
         for _ in range(min(len(events), EVENT_BATCH)):
             pane.event(events.popleft())
@@ -283,10 +353,18 @@ class ZenMLApp(App[None]):
         else:
             self._events_posted = False
 
+    @on(WorkspaceReady)
+    def _workspace_ready(self, message: WorkspaceReady) -> None:
+        self.running = None
+        if message.environment == self.env:
+            self.query_one("#plan-summary").update(
+                f"workspace '{message.workspace}' selected: press f5 (or p) to plan {self.env}"
+            )
+
     @on(PlanDone)
     def _plan_done(self, message: PlanDone) -> None:
         self.running = None
-        self.query_one(PlanPane).show(message.outcome)
+        self.plan_pane.show(message.outcome)
         self.refresh_runs()
 
     @on(ApplyDone)
@@ -297,7 +375,7 @@ class ZenMLApp(App[None]):
             f"{run.kind} {run.outcome}: {run.message}",
             severity="information" if run.outcome == "applied" else "warning",
         )
-        pane = self.query_one(PlanPane)
+        pane = self.plan_pane
         pane.run = message.outcome.plan_run
         self.query_one("#plan-summary").update(
             Text(f"{run.kind} {run.id}: {run.outcome}. {run.message}", style="bold")
@@ -309,6 +387,8 @@ class ZenMLApp(App[None]):
     @on(OperationFailed)
     def _failed(self, message: OperationFailed) -> None:
         """The one place errors of workers end up."""
+        if self._later(self._failed, message):
+            return
         self.running = None
         root = self.session.platform.root
         detail = "\n".join(d.format(root) for d in message.diagnostics[:8])
@@ -318,22 +398,22 @@ class ZenMLApp(App[None]):
             severity="error",
             timeout=12,
         )
-        pane = self.query_one(PlanPane)
+        pane = self.plan_pane
         pane.write_log(f"{message.what} failed: {message.message}")
         for d in message.diagnostics:
             pane.write_log(d.format(root))
-        if message.what in ("plan", "apply"):
+        if message.what in ("plan", "apply", "workspace"):
             self.query_one("#plan-summary").update(
                 Text(f"{message.what} failed (see the log)", style="bold red")
             )
         self.refresh_runs()
 
     def refresh_runs(self) -> None:
+        if not self._panes_ready:
+            return  # `_mount_panes` calls again
         from zenml_tui.terraform.runs import RunStore
 
-        self.query_one(RunsPane).refresh_runs(
-            RunStore(self.session.platform.state_dir / "runs"), self.env
-        )
+        self.runs_pane.refresh_runs(RunStore(self.session.platform.state_dir / "runs"), self.env)
 
     # -- the server -----------------------------------------------------------------------
     def _tick(self) -> None:
@@ -390,7 +470,7 @@ class ZenMLApp(App[None]):
             delay = REFRESH_SECONDS
             self._server_text = f"connected (ZenML {message.report.version})"
         self._next_refresh = time.monotonic() + delay
-        self.query_one(ServerPane).show(message.report, message.problem)
+        self.server_pane.show(message.report, message.problem)
         self.update_topbar()
 
     # -- help and quitting ------------------------------------------------------------------
@@ -408,6 +488,8 @@ class ZenMLApp(App[None]):
             ("f1 / ?", "this help"),
             ("ctrl+q / q", "quit (asks during a run or with unsaved edits)"),
         ]
+        from zenml_tui.ui.screens.confirm import HelpScreen
+
         self.push_screen(HelpScreen(rows))
 
     def action_quit_app(self) -> None:
@@ -426,6 +508,8 @@ class ZenMLApp(App[None]):
                 if self.running and self._engine is not None:
                     self._engine.cancel()
                 self.exit()
+
+        from zenml_tui.ui.screens.confirm import YesNo
 
         self.push_screen(YesNo(question), answer)
 

@@ -47,3 +47,11 @@ class ServerState(Message):
     environment: str
     report: Any
     problem: str = ""
+
+
+@dataclass
+class WorkspaceReady(Message):
+    """The environment's Terraform workspace is selected (created if it was new)."""
+
+    environment: str
+    workspace: str

@@ -4,6 +4,7 @@ errors (selecting one moves the cursor there)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -49,15 +50,19 @@ class ConfigPane(Vertical):
         self.last_good: Any = None
         self.errors: list[Any] = []
         self.flavors: dict | None = None
+        self._flavors_read = False
         self._merging = False  # a merge worker is running
         self._dirty = False  # the buffer changed while it ran
         self._loading = False
+        self._held = True  # no merge before `release`
         self._tree_nodes: dict[tuple, Any] = {}  # preview tree nodes by path
         self._tree_root: Any = None  # the merged tree the preview shows
         self._tree_layer = ""
         self._error_lines: list[str] | None = None
         self._state: Text | None = None
         self._seen_text: str | None = None  # the editor text last scheduled for a merge
+        self._draft_lock = threading.Lock()
+        self._draft_generation = 0  # of the newest draft written
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -71,8 +76,9 @@ class ConfigPane(Vertical):
                 yield OptionList(id="errors")
 
     # -- scope and layers ---------------------------------------------------------------
-    def set_scope(self, session: Any, scope: Any, flavors: dict | None) -> None:
-        self.session, self.scope, self.flavors = session, scope, flavors
+    def set_scope(self, session: Any, scope: Any) -> None:
+        self.session, self.scope = session, scope
+        self._flavors_read = False  # re-read in the next merge: the server may have new ones
         platform = session.platform
         refs = platform.layers_for(scope)
         self.layer_paths = [platform.layer_path(r) for r in refs]
@@ -133,11 +139,18 @@ class ConfigPane(Vertical):
         """Merge now, or as soon as the merge in flight is done (keystrokes coalesce:
         the preview never lags more than one merge behind the typing)."""
         self.generation += 1
-        if self._merging:
+        if self._merging or self._held:
             self._dirty = True
             return
         self._merging = True
         self.merge(self.generation)
+
+    def release(self) -> None:
+        """Start merging (held until the app's first frame is on screen)."""
+        self._held = False
+        if self._dirty and not self._merging:
+            self._dirty = False
+            self.schedule_merge()
 
     @property
     def unsaved(self) -> list[Path]:
@@ -150,6 +163,10 @@ class ConfigPane(Vertical):
 
         buffers = dict(self.buffers)
         try:
+            if not self._flavors_read:  # the server's flavor schemas, as last cached
+                from zenml_tui.platform.operations import cached_flavors
+
+                self.flavors, self._flavors_read = cached_flavors(self.session), True
             result = self.session.engine.scope(self.scope, buffers)
             if self.flavors and not result.errors:
                 result.errors.extend(check_scope(result, self.flavors))
@@ -159,13 +176,18 @@ class ConfigPane(Vertical):
             )
             result = self.last_good
         self.post_message(MergeDone(result, generation))
-        # the draft after the preview: its fsync costs the typist nothing
-        for path in list(self.draft_candidates(buffers)):
-            draft = self.draft_path(path)
-            if path in buffers:
-                write_atomic(draft, buffers[path], mode=0o600)
-            elif draft.exists():
-                draft.unlink()
+        # the draft after the preview: its fsync costs the typist nothing. Two merge
+        # threads can overlap here; the lock and the generation keep the newer text.
+        with self._draft_lock:
+            if generation < self._draft_generation:
+                return
+            self._draft_generation = generation
+            for path in list(self.draft_candidates(buffers)):
+                draft = self.draft_path(path)
+                if path in buffers:
+                    write_atomic(draft, buffers[path], mode=0o600)
+                elif draft.exists():
+                    draft.unlink()
 
     def draft_candidates(self, buffers: dict[Path, str]) -> list[Path]:
         return [p for p in self.layer_paths if p in buffers or self.draft_path(p).exists()]
@@ -310,11 +332,11 @@ class ConfigPane(Vertical):
 
     @on(Tree.NodeHighlighted, "#preview")
     def _show_provenance(self, event: Tree.NodeHighlighted) -> None:
-        from zenml_tui.platform.explain import ExplainError, explain
-
         path = event.node.data
         if not path or self.last_good is None:
             return
+        from zenml_tui.platform.explain import ExplainError, explain
+
         try:
             ex = explain(self.last_good, format_path(path))
         except ExplainError as exc:

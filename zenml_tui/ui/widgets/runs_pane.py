@@ -8,7 +8,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, RichLog
+from textual.widgets import DataTable, Log
 
 
 class RunsPane(Vertical):
@@ -18,7 +18,7 @@ class RunsPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield DataTable(id="runs-table", cursor_type="row")
-        yield RichLog(id="run-log", wrap=True, max_lines=5000)
+        yield Log(id="run-log", max_lines=5000)
 
     def on_mount(self) -> None:
         self.query_one("#runs-table", DataTable).add_columns(
@@ -39,10 +39,10 @@ class RunsPane(Vertical):
         if self.store is None or event.row_key is None:
             return
         run = self.store.load(event.row_key.value)
-        log = self.query_one("#run-log", RichLog)
+        log = self.query_one("#run-log", Log)
         log.clear()
         if run is None:
             return
-        log.write(f"{run.kind} {run.id} by {run.user}@{run.host}: {run.outcome}. {run.message}")
-        for event_ in self.store.events(run.id):
-            log.write(event_.get("@message", ""))
+        head = f"{run.kind} {run.id} by {run.user}@{run.host}: {run.outcome}. {run.message}"
+        log.write_line(head)
+        log.write_lines([e.get("@message", "") for e in self.store.events(run.id)])
