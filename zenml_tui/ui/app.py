@@ -18,7 +18,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widget import MountError
-from textual.widgets import Footer, TabbedContent, TabPane, Tree
+from textual.widgets import TabbedContent, TabPane, Tree
 
 from zenml_tui.platform.definition import Scope
 from zenml_tui.platform.operations import Session, open_platform
@@ -32,6 +32,7 @@ from zenml_tui.ui.messages import (
     WorkspaceReady,
 )
 from zenml_tui.ui.widgets.config_pane import ConfigPane
+from zenml_tui.ui.widgets.footer import KeyFooter
 from zenml_tui.ui.widgets.header import TopBar
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ class ZenMLApp(App[None]):
                 yield TabPane("Plan", id="plan-tab")
                 yield TabPane("Runs", id="runs-tab")
                 yield TabPane("Server", id="server-tab")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """The first frame shows the scope and the layer in the editor; everything else

@@ -85,7 +85,8 @@ class ChangeList(ScrollView, can_focus=True):
         """Replace every row (a filter); the cursor stays on its address if still there."""
         current = self.rows[self.cursor_row][1] if self.rows else None
         self.rows = rows
-        self._width = ACTION_WIDTH + max((cell_len(a) for _, a in rows), default=0)
+        widest = max((len(a) if a.isascii() else cell_len(a) for _, a in rows), default=0)
+        self._width = ACTION_WIDTH + widest
         self.virtual_size = Size(self._width, len(rows))
         index = next((i for i, (_, a) in enumerate(rows) if a == current), 0) if current else 0
         self.cursor_row = -1
