@@ -186,6 +186,7 @@ async def test_review_filters_searches_and_walks_the_changes(platform: Path) -> 
         pane.show(_Outcome())
         await pilot.pause(0.1)
         changes = app.query_one("#changes")
+        assert app.focused is changes  # a tab shown from the keyboard takes the keyboard
         assert [a for a, _ in changes.rows] == [
             "create", "update", "update", "replace", "delete", "read",
         ]  # fmt: skip

@@ -7,8 +7,10 @@ reports back with a message (`zenml_tui/ui/messages.py`); failures go to one han
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +43,25 @@ if TYPE_CHECKING:
     from zenml_tui.ui.widgets.server_pane import ServerPane
 
 REFRESH_SECONDS = 5.0
+FOCUS_IN_TAB = {
+    "config": "#editor",
+    "plan-tab": "#changes",
+    "runs-tab": "#runs-table",
+    "server-tab": "#objects",
+}
 EVENT_BATCH = 1000  # Terraform events handled per turn of the event loop
+
+
+def _while_running(handler: Callable[..., None]) -> Callable[..., None]:
+    """A worker's message can arrive while the app shuts down and its widgets are gone:
+    then it is dropped."""
+
+    @functools.wraps(handler)
+    def guarded(self: ZenMLApp, *args: Any) -> None:
+        if self.is_running:
+            handler(self, *args)
+
+    return guarded
 
 
 class ZenMLApp(App[None]):
@@ -254,7 +274,11 @@ class ZenMLApp(App[None]):
         self.push_screen(EnvPicker(dict(spec.environments), self.env), chosen)
 
     def action_tab(self, tab: str) -> None:
+        """Show a tab and put the keyboard in it (its list, or the editor)."""
         self.query_one(TabbedContent).active = tab
+        target = FOCUS_IN_TAB.get(tab)
+        if target and (self._panes_ready or tab == "config"):
+            self.query_one(target).focus()
 
     # -- saving ---------------------------------------------------------------------------
     def action_save(self) -> None:
@@ -343,6 +367,7 @@ class ZenMLApp(App[None]):
             self.post_message(TerraformEvents())
 
     @on(TerraformEvents)
+    @_while_running
     def _terraform_events(self) -> None:
         """Take up to EVENT_BATCH events, then let the screen breathe before the rest."""
         pane = self.plan_pane
@@ -355,6 +380,7 @@ class ZenMLApp(App[None]):
             self._events_posted = False
 
     @on(WorkspaceReady)
+    @_while_running
     def _workspace_ready(self, message: WorkspaceReady) -> None:
         self.running = None
         if message.environment == self.env:
@@ -363,12 +389,14 @@ class ZenMLApp(App[None]):
             )
 
     @on(PlanDone)
+    @_while_running
     def _plan_done(self, message: PlanDone) -> None:
         self.running = None
         self.plan_pane.show(message.outcome)
         self.refresh_runs()
 
     @on(ApplyDone)
+    @_while_running
     def _apply_done(self, message: ApplyDone) -> None:
         self.running = None
         run = message.outcome.run
@@ -386,6 +414,7 @@ class ZenMLApp(App[None]):
         self.refresh_server()
 
     @on(OperationFailed)
+    @_while_running
     def _failed(self, message: OperationFailed) -> None:
         """The one place errors of workers end up."""
         if self._later(self._failed, message):
@@ -456,6 +485,7 @@ class ZenMLApp(App[None]):
         self.post_message(ServerState(environment, report))
 
     @on(ServerState)
+    @_while_running
     def _server_state(self, message: ServerState) -> None:
         self._refreshing = False
         if message.environment != self.env:
@@ -484,7 +514,7 @@ class ZenMLApp(App[None]):
             ("ctrl+s", "save the edited layer"),
             ("1 2 3 4", "Config, Plan, Runs, Server tabs"),
             ("f3", "show or hide the scope tree (hidden below 110 columns)"),
-            ("tab", "move between panels"),
+            ("tab / esc", "move between panels (esc leaves the editor)"),
             ("ctrl+p", "command palette"),
             ("f1 / ?", "this help"),
             ("ctrl+q / q", "quit (asks during a run or with unsaved edits)"),
