@@ -6,6 +6,7 @@ same results their own way.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,9 @@ class Session:
     platform: Platform
     load_errors: list[Diagnostic] = field(default_factory=list)
     _engine: PlatformEngine | None = field(default=None, repr=False)
+    # the engine's caches are not thread-safe: the app's editor merges and a plan's
+    # rendering run in different threads and take turns
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
     def engine(self) -> PlatformEngine:
@@ -57,11 +61,12 @@ def validate(session: Session, flavors: dict | None = None) -> list[Diagnostic]:
     from zenml_tui.platform.render import build_tfvars
 
     errors = list(session.load_errors)
-    for env in session.platform.spec.environments:
-        _, env_errors = build_tfvars(session.engine, env)
-        errors.extend(env_errors)
-        if flavors and not env_errors:
-            errors.extend(check_environment(session.engine, env, flavors))
+    with session.lock:
+        for env in session.platform.spec.environments:
+            _, env_errors = build_tfvars(session.engine, env)
+            errors.extend(env_errors)
+            if flavors and not env_errors:
+                errors.extend(check_environment(session.engine, env, flavors))
     return sorted(dedupe(errors), key=sort_key)
 
 
@@ -80,14 +85,16 @@ def merge_scope(
     buffers: dict[Path, str] | None = None,
 ) -> ScopeResult:
     scope: Scope = session.platform.scope(environment, team, project)
-    return session.engine.scope(scope, buffers)
+    with session.lock:
+        return session.engine.scope(scope, buffers)
 
 
 def tfvars(session: Session, environment: str) -> tuple[dict[str, Any], list[Diagnostic]]:
     from zenml_tui.platform.render import build_tfvars
 
     session.platform.scope(environment)
-    data, errors = build_tfvars(session.engine, environment)
+    with session.lock:
+        data, errors = build_tfvars(session.engine, environment)
     return data, sorted(dedupe([*session.load_errors, *errors]), key=sort_key)
 
 

@@ -155,7 +155,8 @@ def _flavor_errors(session: Session, environment: str, client: Any) -> list[Diag
     from zenml_tui.server.flavors import fetch
 
     schemas = fetch(client, session.platform.state_dir / "cache")
-    return check_environment(session.engine, environment, schemas)
+    with session.lock:
+        return check_environment(session.engine, environment, schemas)
 
 
 def _recorder(store: RunStore, run: Run, on_event: EventSink | None) -> EventSink:

@@ -4,12 +4,11 @@ errors (selecting one moves the cursor there)."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, OptionList, Select, Static, TextArea, Tree
@@ -17,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from zenml_tui.fsutil import write_atomic
 from zenml_tui.platform.nodes import LIST, MAP, REQUIRED, MNode, display, format_path
+from zenml_tui.ui.latest import LatestJob
 from zenml_tui.ui.messages import MergeDone
 
 
@@ -51,8 +51,10 @@ class ConfigPane(Vertical):
         self.errors: list[Any] = []
         self.flavors: dict | None = None
         self._flavors_read = False
-        self._merging = False  # a merge worker is running
-        self._dirty = False  # the buffer changed while it ran
+        self._dirty = False  # a merge was asked for while held
+        self._merges = LatestJob("merge", self._merge)
+        self._drafts = LatestJob("drafts", self._write_drafts)
+        self._draft_request: dict[Path, str] = {}
         self._loading = False
         self._held = True  # no merge before `release`
         self._tree_nodes: dict[tuple, Any] = {}  # preview tree nodes by path
@@ -61,8 +63,6 @@ class ConfigPane(Vertical):
         self._error_lines: list[str] | None = None
         self._state: Text | None = None
         self._seen_text: str | None = None  # the editor text last scheduled for a merge
-        self._draft_lock = threading.Lock()
-        self._draft_generation = 0  # of the newest draft written
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -139,35 +139,39 @@ class ConfigPane(Vertical):
         """Merge now, or as soon as the merge in flight is done (keystrokes coalesce:
         the preview never lags more than one merge behind the typing)."""
         self.generation += 1
-        if self._merging or self._held:
+        if self._held:
             self._dirty = True
             return
-        self._merging = True
-        self.merge(self.generation)
+        self._merges.poke()
 
     def release(self) -> None:
         """Start merging (held until the app's first frame is on screen)."""
         self._held = False
-        if self._dirty and not self._merging:
+        if self._dirty:
             self._dirty = False
-            self.schedule_merge()
+            self._merges.poke()
+
+    def on_unmount(self) -> None:
+        self._merges.stop()
+        self._drafts.stop()
 
     @property
     def unsaved(self) -> list[Path]:
         return [p for p, text in self.buffers.items() if text != self.saved.get(p)]
 
-    @work(thread=True, group="merge")
-    def merge(self, generation: int) -> None:
-        """Merge the scope from the files and the unsaved buffers; keep a draft."""
+    def _merge(self) -> None:
+        """(The merge thread.) Merge the scope from the files and the newest unsaved
+        buffers, post the result, then have the draft thread keep them."""
         from zenml_tui.platform.flavorcheck import check_scope
 
-        buffers = dict(self.buffers)
+        generation, scope, buffers = self.generation, self.scope, dict(self.buffers)
         try:
             if not self._flavors_read:  # the server's flavor schemas, as last cached
                 from zenml_tui.platform.operations import cached_flavors
 
                 self.flavors, self._flavors_read = cached_flavors(self.session), True
-            result = self.session.engine.scope(self.scope, buffers)
+            with self.session.lock:
+                result = self.session.engine.scope(scope, buffers)
             if self.flavors and not result.errors:
                 result.errors.extend(check_scope(result, self.flavors))
         except Exception as exc:  # never let a merge bug take the editor down
@@ -175,19 +179,26 @@ class ConfigPane(Vertical):
                 self.app.notify, f"preview failed: {type(exc).__name__}: {exc}", severity="error"
             )
             result = self.last_good
-        self.post_message(MergeDone(result, generation))
-        # the draft after the preview: its fsync costs the typist nothing. Two merge
-        # threads can overlap here; the lock and the generation keep the newer text.
-        with self._draft_lock:
-            if generation < self._draft_generation:
-                return
-            self._draft_generation = generation
+        if result is not None:
+            self.post_message(MergeDone(result, generation))
+        self._draft_request = buffers
+        self._drafts.poke()  # its fsync costs the typist nothing
+
+    def _write_drafts(self) -> None:
+        """(The draft thread.) Keep each unsaved buffer beside its layer; drop the
+        drafts of layers that are saved again."""
+        buffers = self._draft_request
+        try:
             for path in list(self.draft_candidates(buffers)):
                 draft = self.draft_path(path)
                 if path in buffers:
                     write_atomic(draft, buffers[path], mode=0o600)
                 elif draft.exists():
                     draft.unlink()
+        except OSError as exc:
+            self.app.call_from_thread(
+                self.app.notify, f"could not keep a draft: {exc}", severity="error"
+            )
 
     def draft_candidates(self, buffers: dict[Path, str]) -> list[Path]:
         return [p for p in self.layer_paths if p in buffers or self.draft_path(p).exists()]
@@ -195,11 +206,6 @@ class ConfigPane(Vertical):
     @on(MergeDone)
     def _merged(self, message: MergeDone) -> None:
         message.stop()
-        self._merging = False
-        if self._dirty:  # typing went on: merge the latest text next
-            self._dirty = False
-            self._merging = True
-            self.merge(self.generation)
         self.show_result(message)
 
     def show_result(self, message: MergeDone) -> None:
