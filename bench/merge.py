@@ -6,7 +6,7 @@ per scope, then reports:
     buffer, merge the scope, resolve references, validate (median and p95 over many
     edits), for a project, team, environment and base layer;
   * the same with a new line added each time (the full-parse path);
-  * both with CPython's default GC settings and with the app's (zenml_tui.gctune);
+  * both with CPython's default GC settings and with the app's (zenml_tui.ui.gctune);
   * rendering every scope (cold engine): merge + resolve + validate all 884 scopes and
     build the tfvars of all 4 environments.
 
@@ -22,10 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from zenml_tui.gctune import tune_for_interactive
+from zenml_tui.ops.session import open_session
 from zenml_tui.platform.nodes import LIST, MAP, walk
-from zenml_tui.platform.operations import open_platform
 from zenml_tui.platform.render import build_tfvars
+from zenml_tui.ui.gctune import tune_for_interactive
 
 ENVS = ["local", "dev", "staging", "prod"]
 TEAMS = [f"team{i:02d}" for i in range(20)]
@@ -124,7 +124,7 @@ def keystroke(session, scope, path: Path, edits: int, structural: bool = False):
     target = max(i for i, line in enumerate(lines) if ": " in line and "${" not in line)
     times: list[float] = []
     fast = 0
-    index = [d.path for d in session.engine.scope(scope).layers].index(path)
+    index = [d.path for d in session.layering.scope(scope).layers].index(path)
     for i in range(edits):
         edited = list(lines)
         key, _, value = edited[target].partition(": ")
@@ -134,7 +134,7 @@ def keystroke(session, scope, path: Path, edits: int, structural: bool = False):
             edited[target] = f"{key}: {value}-{i}"
         text = "\n".join(edited) + "\n"
         t0 = time.perf_counter()
-        result = session.engine.scope(scope, {path: text})
+        result = session.layering.scope(scope, {path: text})
         times.append(time.perf_counter() - t0)
         assert not result.errors, result.errors[:3]
         fast += result.layers[index].incremental
@@ -169,11 +169,11 @@ def main() -> int:
         root = Path(tmp) / "bench-platform"
         root.mkdir()
         generate(root)
-        session = open_platform(root)
+        session = open_session(root)
         p = session.platform
         scope = p.scope("prod", project="project007")
         t0 = time.perf_counter()
-        first = session.engine.scope(scope)
+        first = session.layering.scope(scope)
         cold_one = time.perf_counter() - t0
         assert not first.errors, [e.format() for e in first.errors[:5]]
         print(
@@ -199,11 +199,11 @@ def main() -> int:
             print()
         runs = []
         for _ in range(3):
-            fresh = open_platform(root)
+            fresh = open_session(root)
             t0 = time.perf_counter()
             total_errors = 0
             for env in ENVS:
-                _, errors = build_tfvars(fresh.engine, env)
+                _, errors = build_tfvars(fresh.layering, env)
                 total_errors += len(errors)
             runs.append(time.perf_counter() - t0)
             assert total_errors == 0

@@ -71,17 +71,17 @@ def model_bench(tmp: Path, n: int) -> None:
 
 
 def overhead_bench(tmp: Path, runs: int) -> None:
-    from zenml_tui.platform.operations import open_platform
-    from zenml_tui.resources import example_platform
-    from zenml_tui.server.local import server_for
-    from zenml_tui.terraform import operations as ops
+    from zenml_tui.bundled import example_platform
+    from zenml_tui.ops import plans
+    from zenml_tui.ops.servers import local_server
+    from zenml_tui.ops.session import open_session
 
     root = tmp / "acme-ml"
     shutil.copytree(example_platform(), root, ignore=shutil.ignore_patterns(".zenml-tui"))
-    session = open_platform(root)
+    session = open_session(root)
     try:
-        asyncio.run(ops.plan(session, "local"))
-        asyncio.run(ops.apply(session, "local"))
+        asyncio.run(plans.plan(session, "local"))
+        asyncio.run(plans.apply(session, "local"))
         layer = root / "layers" / "project" / "fraud_detection.yaml"
         original = layer.read_text()
         for case, text, outcome in (
@@ -92,7 +92,7 @@ def overhead_bench(tmp: Path, runs: int) -> None:
             ours = []
             for _ in range(runs):
                 t0 = time.perf_counter()
-                out = asyncio.run(ops.plan(session, "local"))
+                out = asyncio.run(plans.plan(session, "local"))
                 ours.append(time.perf_counter() - t0)
                 assert out.run.outcome == outcome
             bare = _bare_plans(session, out, tmp, runs)
@@ -103,17 +103,21 @@ def overhead_bench(tmp: Path, runs: int) -> None:
             )
         layer.write_text(original)
     finally:
-        server_for(session.platform).down()
+        local_server(session).down()
 
 
 def _bare_plans(session, out, tmp: Path, runs: int) -> list[float]:
     """The same plan, bare: same directory, variables, workspace and credentials."""
-    from zenml_tui.server.connection import connect, terraform_credentials
-    from zenml_tui.terraform import operations as ops
+    from zenml_tui.bundled import modules_dir
+    from zenml_tui.ops import plans
+    from zenml_tui.ops.servers import connect, terraform_credentials
+    from zenml_tui.terraform.engines import LibterraformEngine
+    from zenml_tui.terraform.workdir import Workdir
 
-    run_dir = ops.runs(session).dir(out.run.id)
-    wd = ops._workdir(session, "local", ops.LibterraformEngine())
-    env = wd.environment(terraform_credentials(connect(session.platform, "local")))
+    run_dir = plans.run_store(session).dir(out.run.id)
+    source = session.environment("local").provider
+    wd = Workdir(session.platform.state_dir, source, LibterraformEngine(), modules_dir())
+    env = wd.environment(terraform_credentials(connect(session, "local")))
     env["TF_WORKSPACE"] = "local"
     saved = dict(os.environ)
     os.environ.clear()

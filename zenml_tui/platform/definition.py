@@ -15,15 +15,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from zenml_tui.platform.errors import Code, Diagnostic, did_you_mean
-from zenml_tui.platform.nodes import LIST, MAP, LayerRef, LNode, Mark, format_path
+from zenml_tui.errors import Code, Diagnostic, Kind, ZenMLTUIError
+from zenml_tui.platform.errors import did_you_mean
+from zenml_tui.platform.nodes import LIST, MAP, KeyPath, LayerRef, LNode, Mark, format_path
 from zenml_tui.platform.yamlload import parse_file
-from zenml_tui.zenml_vocab import COMPONENT_TYPES
+from zenml_tui.zenml_vocab import COMPONENT_TYPES, ComponentType
 
 if TYPE_CHECKING:  # at run time `_validator` provides them
     from pydantic import Field, StrictBool, StrictStr
 
-ComponentType = Literal[COMPONENT_TYPES]  # type: ignore[valid-type]
 PLATFORM_FILE = "platform.yaml"
 STATE_DIR = ".zenml-tui"
 _NAME = r"^[a-z][a-z0-9_-]*$"
@@ -245,7 +245,7 @@ class Platform:
             raise ScopeError(_unknown("team", team, spec.teams))
         return Scope(environment, team, project)
 
-    def locate(self, path: tuple) -> tuple[int, int]:
+    def locate(self, path: KeyPath) -> tuple[int, int]:
         """line, col of a path in platform.yaml (the deepest part that exists)."""
         mark = _mark_at(self.marks, path)
         return mark.line, mark.col
@@ -262,13 +262,16 @@ def _state_dir(root: Path) -> Path:
 
 def _inside_package(path: Path) -> bool:
     """True for the example bundled in an installed wheel: never write state there."""
-    from zenml_tui.resources import bundled_root
+    from zenml_tui.bundled import bundled_root
 
     return bundled_root() in path.resolve().parents
 
 
-class ScopeError(ValueError):
+class ScopeError(ZenMLTUIError, ValueError):
     """An unknown environment, team or project was asked for."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, kind=Kind.USAGE)
 
 
 def _unknown(kind: str, name: str, known: Any) -> str:
@@ -361,7 +364,7 @@ def _load_spec(root: Path, plain: Any) -> tuple[PlatformFile | None, list[dict[s
     try:
         spec = _validator().validate_python(plain)
     except ValidationError as exc:
-        return None, list(exc.errors(include_url=False, include_input=False))
+        return None, [dict(e) for e in exc.errors(include_url=False, include_input=False)]
     try:
         from zenml_tui.fsutil import write_atomic
 
@@ -371,7 +374,7 @@ def _load_spec(root: Path, plain: Any) -> tuple[PlatformFile | None, list[dict[s
     return spec, []
 
 
-def _mark_at(tree: LNode, loc: tuple) -> Mark:
+def _mark_at(tree: LNode, loc: KeyPath) -> Mark:
     """The mark of the deepest node along `loc`; for a final key, the key's own mark."""
     node = tree
     for i, seg in enumerate(loc):
@@ -397,7 +400,7 @@ def _tagged(node: LNode) -> list[LNode]:
     return out
 
 
-def _fields_at(loc: tuple) -> list[str]:
+def _fields_at(loc: KeyPath) -> list[str]:
     """The keys allowed at `loc` (for a "did you mean" on an unknown key)."""
     import dataclasses
 
@@ -454,7 +457,11 @@ def _cross_checks(p: Platform) -> list[Diagnostic]:
             )
         workspaces[env.workspace] = name
     # layer files that name no environment, team or project
-    known = {"env": spec.environments, "team": spec.teams, "project": spec.projects}
+    known: dict[str, dict[str, object]] = {
+        "env": dict(spec.environments),
+        "team": dict(spec.teams),
+        "project": dict(spec.projects),
+    }
     layers = p.root / "layers"
     if not (layers / "base.yaml").is_file():
         out.append(
@@ -529,7 +536,7 @@ def find_platform(explicit: str | os.PathLike[str] | None, cwd: Path | None = No
     here = Path.cwd() if cwd is None else cwd
     if (here / PLATFORM_FILE).is_file():
         return here
-    from zenml_tui.resources import example_platform
+    from zenml_tui.bundled import example_platform
 
     return example_platform()
 

@@ -11,9 +11,11 @@ import itertools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from zenml_tui.errors import Code, Diagnostic
 from zenml_tui.platform.definition import Platform, Scope
-from zenml_tui.platform.errors import Code, Diagnostic, dedupe_locations
+from zenml_tui.platform.errors import dedupe_locations
 from zenml_tui.platform.incremental import patch_one_line
 from zenml_tui.platform.interpolate import ResolveCache, resolve
 from zenml_tui.platform.merge import LayerMerge
@@ -22,6 +24,7 @@ from zenml_tui.platform.nodes import (
     LIST,
     MAP,
     REQUIRED,
+    KeyPath,
     LayerRef,
     LNode,
     Mark,
@@ -54,7 +57,7 @@ class LayerDoc:
     from_buffer: bool = False
     text: str | None = None
     parse_ok: bool = False  # parsed without syntax errors: a base for the keystroke fast path
-    memo: dict = field(default_factory=dict)  # LayerMerge.fresh results by LNode identity
+    memo: dict[int, Any] = field(default_factory=dict)  # LayerMerge.fresh results by LNode id
     incremental: bool = False  # built by the one-line fast path, not a full parse
     version: int = field(default_factory=lambda: next(_versions))
 
@@ -73,21 +76,23 @@ class ScopeResult:
     def ok(self) -> bool:
         return not self.errors
 
-    def plain(self) -> dict:
+    def plain(self) -> dict[str, Any]:
         """Plain values, secrets as «secret:NAME»."""
-        return to_plain(self.tree)
+        plain: dict[str, Any] = to_plain(self.tree)
+        return plain
 
-    def node(self, path: tuple) -> MNode | None:
+    def node(self, path: KeyPath) -> MNode | None:
         return lookup(self.tree, path)
 
-    def deletion(self, path: tuple) -> Prov | None:
+    def deletion(self, path: KeyPath) -> Prov | None:
         """The provenance of a deleted key, when `path` was removed by `!delete`."""
         if not path:
             return None
         parent = lookup(self.tree, path[:-1])
-        if parent is None or parent.kind != MAP or not parent.deleted:
+        key = path[-1]
+        if parent is None or parent.kind != MAP or not parent.deleted or not isinstance(key, str):
             return None
-        return parent.deleted.get(path[-1])  # type: ignore[arg-type]
+        return parent.deleted.get(key)
 
 
 class PlatformEngine:
@@ -133,11 +138,11 @@ class PlatformEngine:
                 err = Diagnostic(Code.FILE_UNREADABLE, exc.strerror or str(exc), str(path), 1, 1)
                 doc = LayerDoc(ref, path, None, [err], exists=True)
             else:
-                text, derr = decode(data, str(path))
-                if derr is not None or text is None:
+                decoded, derr = decode(data, str(path))
+                if derr is not None or decoded is None:
                     doc = LayerDoc(ref, path, None, [derr] if derr else [], exists=True)
                 else:
-                    doc = self._parse(ref, path, text)
+                    doc = self._parse(ref, path, decoded)
         self._files[path] = (stamp, doc)
         return doc
 
@@ -180,8 +185,8 @@ class PlatformEngine:
         tree, ref_errors = resolve(merged, context, self.secrets, scope.label, self._resolved)
         unreadable = [d for d in docs if d.exists and d.tree is None]
         if unreadable:  # a layer that cannot be read: its errors, not what its absence causes
-            errors = [e for d in unreadable for e in d.errors]
-            result = ScopeResult(scope, docs, merged, tree, dedupe_locations(errors))
+            own = [e for d in unreadable for e in d.errors]
+            result = ScopeResult(scope, docs, merged, tree, dedupe_locations(own))
             if not any(d.from_buffer for d in docs):
                 self._scopes[(scope, versions)] = result
             return result
@@ -214,7 +219,8 @@ class PlatformEngine:
     def _fold(self, docs: list[LayerDoc]) -> tuple[MNode | None, list[Diagnostic]]:
         """Fold layers, reusing the cached fold of the longest known prefix."""
         n = len(docs)
-        start, node, errors = 0, None, []
+        start, node = 0, None
+        errors: list[Diagnostic] = []
         for k in range(n, 0, -1):
             hit = self._prefix.get(tuple(d.version for d in docs[:k]))
             if hit is not None:
@@ -245,7 +251,7 @@ class PlatformEngine:
         out: list[Diagnostic] = []
         could = " or ".join(str(self._rel(d.path)) for d in docs[1:]) or "a higher layer"
 
-        def visit(node: MNode, path: tuple) -> None:
+        def visit(node: MNode, path: KeyPath) -> None:
             if not node.flags & HAS_REQUIRED:
                 return
             if node.kind == REQUIRED:

@@ -1,4 +1,4 @@
-"""Answer "where does this value come from?" in one call (rule 12)."""
+"""Answer "where does this value come from?" in one call (docs/layering.md, "Provenance")."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zenml_tui.errors import Kind, ZenMLTUIError
 from zenml_tui.platform.engine import ScopeResult
 from zenml_tui.platform.errors import did_you_mean
 from zenml_tui.platform.nodes import (
@@ -13,6 +14,7 @@ from zenml_tui.platform.nodes import (
     MAP,
     REQUIRED,
     SECRET,
+    KeyPath,
     MNode,
     Prov,
     format_path,
@@ -22,9 +24,14 @@ from zenml_tui.platform.nodes import (
 )
 
 
-class ExplainError(KeyError):
+class ExplainError(ZenMLTUIError, KeyError):
+    """A path that the merged scope does not hold."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, kind=Kind.NOT_FOUND)
+
     def __str__(self) -> str:
-        return str(self.args[0])
+        return self.message
 
 
 @dataclass
@@ -96,9 +103,10 @@ def explain(result: ScopeResult, path_text: str) -> Explanation:
     deleted = result.deletion(path)
     if deleted is None:
         parent = lookup(result.merged, path[:-1]) if len(path) > 1 else result.merged
+        key = path[-1]
         deleted = (
-            parent.deleted.get(path[-1])  # type: ignore[arg-type]
-            if parent is not None and parent.kind == MAP and parent.deleted
+            parent.deleted.get(key)
+            if parent is not None and parent.kind == MAP and parent.deleted and isinstance(key, str)
             else None
         )
     if deleted is not None:
@@ -106,7 +114,7 @@ def explain(result: ScopeResult, path_text: str) -> Explanation:
     raise ExplainError(_not_found(result.merged, path, label))
 
 
-def _not_found(root: MNode, path: tuple, label: str) -> str:
+def _not_found(root: MNode, path: KeyPath, label: str) -> str:
     node: MNode | None = root
     for i, seg in enumerate(path):
         nxt = lookup(node, (seg,)) if node is not None else None

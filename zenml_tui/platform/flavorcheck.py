@@ -5,11 +5,16 @@ keys and values of the wrong type, each located in the layer that set it."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from zenml_tui.errors import Code, Diagnostic
 from zenml_tui.platform.engine import ScopeResult
-from zenml_tui.platform.errors import Code, Diagnostic, did_you_mean
-from zenml_tui.platform.nodes import MAP, MNode, Prov, format_path, lookup
+from zenml_tui.platform.errors import did_you_mean
+from zenml_tui.platform.nodes import MAP, KeyPath, MNode, Prov, format_path, lookup
+from zenml_tui.zenml_vocab import FlavorSchemas
+
+if TYPE_CHECKING:
+    from zenml_tui.platform.engine import PlatformEngine
 
 _JSON_TYPES = {
     "string": (str,),
@@ -55,13 +60,13 @@ def _fits(value: Any, types: list[str]) -> bool:
     return value is None
 
 
-def _err(code: Code, msg: str, prov: Prov, path: tuple, hint: str = "") -> Diagnostic:
+def _err(code: Code, msg: str, prov: Prov, path: KeyPath, hint: str = "") -> Diagnostic:
     m = prov.mark
     return Diagnostic(code, msg, m.file, m.line, m.col, format_path(path), prov.layer, hint)
 
 
 def check_scope(
-    result: ScopeResult, schemas: dict[str, dict[str, dict[str, Any]]], only: set[str] | None = None
+    result: ScopeResult, schemas: FlavorSchemas, only: set[str] | None = None
 ) -> list[Diagnostic]:
     """Flavor errors of one scope's components (`only`: these component types)."""
     out: list[Diagnostic] = []
@@ -90,7 +95,7 @@ def check_scope(
             )
             continue
         props: dict[str, list[str]] = schema["properties"]
-        entries: dict[str, tuple[MNode, tuple]] = {}
+        entries: dict[str, tuple[MNode, KeyPath]] = {}
         cfg = comp.value.get("configuration")
         if cfg is not None and cfg.kind == MAP:
             for key, node in cfg.value.items():
@@ -137,7 +142,9 @@ def check_scope(
     return out
 
 
-def check_environment(engine: Any, environment: str, schemas: dict) -> list[Diagnostic]:
+def check_environment(
+    engine: PlatformEngine, environment: str, schemas: FlavorSchemas
+) -> list[Diagnostic]:
     """Every scope of the environment: the components each scope actually registers."""
     from zenml_tui.platform.definition import Scope
     from zenml_tui.platform.engine import BASE_STACK_TYPES

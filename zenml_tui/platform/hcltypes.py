@@ -16,6 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from zenml_tui.platform.nodes import KeyPath
+
 _TOKEN = re.compile(
     r"\s*(?:(?P<ident>[A-Za-z_][A-Za-z0-9_-]*)|(?P<num>-?[0-9]+(?:\.[0-9]+)?)|"
     r'(?P<str>"(?:[^"\\]|\\.)*")|(?P<punct>[(){}\[\]=,:]))'
@@ -198,7 +200,7 @@ def read_variables(module_dir: Path) -> dict[str, Variable]:
 
 # -- conformance ---------------------------------------------------------------------------
 
-Report = Callable[[str, tuple, str], None]  # (kind of problem, path, message)
+Report = Callable[[str, KeyPath, str], None]  # (kind of problem, path, message)
 
 
 def _tf_number_text(v: int | float) -> str:
@@ -207,7 +209,7 @@ def _tf_number_text(v: int | float) -> str:
     return str(v)
 
 
-def conform(value: Any, t: TfType, path: tuple, report: Report) -> Any:
+def conform(value: Any, t: TfType, path: KeyPath, report: Report) -> Any:
     """Convert `value` to type `t` as Terraform would; report what cannot convert.
 
     One projection rule of our own: a map or list where a string is expected (ZenML

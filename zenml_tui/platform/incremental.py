@@ -27,7 +27,7 @@ def _mini_scalar(value: str) -> LNode | None:
     tree, errors = parse_text(f"k: {value}\n", "")
     if errors or tree is None or len(tree.value) != 1:
         return None
-    node = tree.value.get("k")
+    node: LNode | None = tree.value.get("k")
     if node is None or node.kind != SCALAR or node.tag is not None or node.mark.line != 1:
         return None
     return node

@@ -1,4 +1,5 @@
-"""Rule 10 and 11: `${path}` and `${context}` references, resolved after the full merge;
+"""docs/layering.md, "References" and "Secrets": `${path}` and `${context}` references,
+resolved after the full merge;
 `${secret:NAME}` stays an opaque reference that is never resolved here.
 
 Only subtrees flagged HAS_REFS are visited; everything else is shared unchanged. A
@@ -15,7 +16,8 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from zenml_tui.platform.errors import Code, Diagnostic, did_you_mean
+from zenml_tui.errors import Code, Diagnostic
+from zenml_tui.platform.errors import did_you_mean
 from zenml_tui.platform.nodes import (
     HAS_REFS,
     HAS_REQUIRED,
@@ -24,6 +26,7 @@ from zenml_tui.platform.nodes import (
     REQUIRED,
     SCALAR,
     SECRET,
+    KeyPath,
     MNode,
     Prov,
     SecretRef,
@@ -36,6 +39,10 @@ REF = re.compile(r"\$(\$)?\{([^{}]*)\}")
 SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CONTEXT_NAMES = ("environment", "team", "project", "platform", "stack_version", "cloud")
 _SCOPE_OF = {"team": "team and project scopes", "project": "project scopes"}
+
+
+CacheKey = tuple[object, ...]  # node identities (and names) a resolution depends on
+_Entry = tuple["weakref.ref[MNode]", list["weakref.ref[MNode]"], "MNode"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +86,10 @@ class ResolveCache:
     """
 
     def __init__(self) -> None:
-        self.entries: dict[tuple, tuple[weakref.ref, list[weakref.ref], MNode]] = {}
+        self.entries: dict[CacheKey, _Entry] = {}
         self.context_nodes: dict[tuple[str, str], MNode] = {}
 
-    def get(self, key: tuple, node: MNode) -> MNode | None:
+    def get(self, key: CacheKey, node: MNode) -> MNode | None:
         hit = self.entries.get(key)
         if hit is None or hit[0]() is not node:
             return None
@@ -91,12 +98,12 @@ class ResolveCache:
                 return None
         return hit[2]
 
-    def put(self, key: tuple, node: MNode, deps: list[MNode], result: MNode) -> None:
+    def put(self, key: CacheKey, node: MNode, deps: list[MNode], result: MNode) -> None:
         entries = self.entries
         if len(entries) > 200_000:
             entries.clear()
 
-        def drop(_ref: weakref.ref, key: tuple = key) -> None:
+        def drop(_ref: weakref.ref[MNode], key: CacheKey = key) -> None:
             entries.pop(key, None)
 
         entries[key] = (weakref.ref(node, drop), [weakref.ref(d) for d in deps], result)
@@ -115,7 +122,7 @@ class _Unresolved(Exception):
 
 
 class _Cycle(Exception):
-    def __init__(self, path: tuple) -> None:
+    def __init__(self, path: KeyPath) -> None:
         self.path = path
         self.reported = False
 
@@ -135,17 +142,17 @@ class Resolver:
         self.scope_label = scope_label
         self.cache = cache if cache is not None else ResolveCache()
         self.errors: list[Diagnostic] = []
-        self.memo: dict[tuple, MNode | None] = {}
-        self.stack: list[tuple] = []
+        self.memo: dict[KeyPath, MNode | None] = {}
+        self.stack: list[KeyPath] = []
 
-    def err(self, code: Code, msg: str, prov: Prov, path: tuple, hint: str = "") -> None:
+    def err(self, code: Code, msg: str, prov: Prov, path: KeyPath, hint: str = "") -> None:
         m = prov.mark
         self.errors.append(
             Diagnostic(code, msg, m.file, m.line, m.col, format_path(path), prov.layer, hint)
         )
 
     # -- tree walk ----------------------------------------------------------------------
-    def node(self, node: MNode, path: tuple) -> MNode | None:
+    def node(self, node: MNode, path: KeyPath) -> MNode | None:
         """The resolved node (None: unresolvable, error recorded)."""
         if not node.flags & HAS_REFS:
             return node
@@ -161,7 +168,7 @@ class Resolver:
         self.memo[path] = result
         return result
 
-    def _node(self, node: MNode, path: tuple) -> MNode | None:
+    def _node(self, node: MNode, path: KeyPath) -> MNode | None:
         # Resolved values are never re-scanned, so a rebuilt container keeps only the
         # HAS_REQUIRED flag of the original.
         if node.kind == SCALAR:
@@ -170,9 +177,10 @@ class Resolver:
             return node
         is_map = node.kind == MAP
         items = node.value.items() if is_map else enumerate(node.value)
-        out: dict | list = {} if is_map else []
+        out_map: dict[str | int, MNode] = {}
+        out_list: list[MNode] = []
         changed = failed = False
-        key: list = [id(node)]
+        key: list[object] = [id(node)]
         for k, v in items:
             if v.flags & HAS_REFS:
                 r = self.node(v, (*path, k))
@@ -184,9 +192,9 @@ class Resolver:
                 key.append(id(r))
                 v = r
             if is_map:
-                out[k] = v  # type: ignore[index]
+                out_map[k] = v
             else:
-                out.append(v)  # type: ignore[union-attr]
+                out_list.append(v)
         if not changed:
             return node
         ckey = tuple(key)
@@ -194,14 +202,15 @@ class Resolver:
         if hit is not None:
             return hit
         flags = node.flags & HAS_REQUIRED
+        out: dict[str | int, MNode] | list[MNode] = out_map if is_map else out_list
         result = MNode(node.kind, out, node.prov, flags, node.deleted if is_map else None)
         if not failed:
-            deps = list(out.values()) if is_map else list(out)  # type: ignore[union-attr]
+            deps = list(out_map.values()) if is_map else out_list
             self.cache.put(ckey, node, deps, result)
         return result
 
     # -- one string -----------------------------------------------------------------------
-    def string(self, node: MNode, path: tuple) -> MNode | None:
+    def string(self, node: MNode, path: KeyPath) -> MNode | None:
         tpl = template(node.value)
         prov = node.prov
         if tpl.unterminated >= 0:
@@ -231,7 +240,7 @@ class Resolver:
         return result
 
     def _compose(
-        self, node: MNode, path: tuple, tpl: Template, targets: list[tuple[MNode, Prov | None]]
+        self, node: MNode, path: KeyPath, tpl: Template, targets: list[tuple[MNode, Prov | None]]
     ) -> MNode:
         prov = node.prov
         if not tpl.refs:  # only escapes
@@ -276,7 +285,7 @@ class Resolver:
         resolved = Prov(prov.layer, prov.mark, "interpolated", None, prov, used, value)
         return MNode(SCALAR, value, resolved, 0)
 
-    def ref(self, name: str, node: MNode, path: tuple) -> tuple[MNode, Prov | None]:
+    def ref(self, name: str, node: MNode, path: KeyPath) -> tuple[MNode, Prov | None]:
         prov = node.prov
         if name.startswith("secret:"):
             sname = name[len("secret:") :].strip()
@@ -347,7 +356,7 @@ class Resolver:
             raise _Unresolved
         return resolved, target.prov
 
-    def _near(self, target_path: tuple) -> str:
+    def _near(self, target_path: KeyPath) -> str:
         parent: MNode | None = self.root
         depth = 0
         for seg in target_path:

@@ -1,6 +1,7 @@
 """The layering fold: deep merge of one layer over the merged result of the layers below.
 
-Implements rules 1-7, 9 and 12 of the layering spec. The result is immutable and shares
+Implements docs/layering.md from "Maps merge by key" to "Required values", and
+"Provenance". The result is immutable and shares
 every subtree the layer does not touch, so merging a small project layer over a large
 environment costs only what the project layer mentions.
 """
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 import os
 
-from zenml_tui.platform.errors import Code, Diagnostic, did_you_mean
+from zenml_tui.errors import Code, Diagnostic
+from zenml_tui.platform.errors import did_you_mean
 from zenml_tui.platform.nodes import (
     HAS_REFS,
     HAS_REQUIRED,
@@ -17,6 +19,7 @@ from zenml_tui.platform.nodes import (
     MAP,
     REQUIRED,
     SCALAR,
+    KeyPath,
     LayerRef,
     LNode,
     Mark,
@@ -32,10 +35,10 @@ def scalar_flags(value: object) -> int:
     return HAS_REFS if isinstance(value, str) and "${" in value else 0
 
 
-def child_flags(children: object) -> int:
+def child_flags(children: dict[str, MNode] | list[MNode]) -> int:
     f = 0
     values = children.values() if isinstance(children, dict) else children
-    for c in values:  # type: ignore[union-attr]
+    for c in values:
         f |= c.flags
         if f == HAS_REFS | HAS_REQUIRED:
             break
@@ -54,7 +57,7 @@ class LayerMerge:
         self.memo = memo
 
     # -- errors -------------------------------------------------------------------------
-    def _err(self, code: Code, msg: str, mark: Mark, path: tuple, hint: str = "") -> None:
+    def _err(self, code: Code, msg: str, mark: Mark, path: KeyPath, hint: str = "") -> None:
         self.errors.append(
             Diagnostic(
                 code, msg, mark.file, mark.line, mark.col, format_path(path), self.label, hint
@@ -63,7 +66,7 @@ class LayerMerge:
 
     # -- building values with nothing below -----------------------------------------------
     def fresh(
-        self, ln: LNode, path: tuple, op: str = "set", prev: Prov | None = None
+        self, ln: LNode, path: KeyPath, op: str = "set", prev: Prov | None = None
     ) -> MNode | None:
         memo = self.memo
         if memo is None or ln.kind == SCALAR or op != "set" or prev is not None:
@@ -77,7 +80,7 @@ class LayerMerge:
             memo[id(ln)] = (ln, node)
         return node
 
-    def _fresh(self, ln: LNode, path: tuple, op: str, prev: Prov | None) -> MNode | None:
+    def _fresh(self, ln: LNode, path: KeyPath, op: str, prev: Prov | None) -> MNode | None:
         tag = ln.tag
         if tag == "invalid":
             return None
@@ -140,7 +143,7 @@ class LayerMerge:
             scalar_flags(ln.value),
         )
 
-    def _list_items(self, ln: LNode, path: tuple, op: str, start: int) -> list[MNode]:
+    def _list_items(self, ln: LNode, path: KeyPath, op: str, start: int) -> list[MNode]:
         items: list[MNode] = []
         for i, child in enumerate(ln.value):
             if child.tag in ("delete", "append", "required"):
@@ -157,7 +160,7 @@ class LayerMerge:
         return items
 
     # -- merging over a lower value ---------------------------------------------------------
-    def merge(self, lower: MNode | None, ln: LNode, path: tuple) -> MNode | None:
+    def merge(self, lower: MNode | None, ln: LNode, path: KeyPath) -> MNode | None:
         """The merged value, or None when the key is deleted or the upper value rejected."""
         if lower is None:
             return self.fresh(ln, path)
@@ -205,7 +208,7 @@ class LayerMerge:
             return node
         return self._merge_map(lower, ln, ())
 
-    def _merge_map(self, lower: MNode, ln: LNode, path: tuple) -> MNode:
+    def _merge_map(self, lower: MNode, ln: LNode, path: KeyPath) -> MNode:
         children = dict(lower.value)
         deleted = dict(lower.deleted) if lower.deleted else None
         key_marks = ln.key_marks or {}
@@ -243,7 +246,7 @@ class LayerMerge:
         prov = Prov(self.label, ln.mark, "merged", "{…}", lower.prov)
         return MNode(MAP, children, prov, child_flags(children), deleted or None)
 
-    def _kind_conflict(self, lower: MNode, ln: LNode, path: tuple) -> None:
+    def _kind_conflict(self, lower: MNode, ln: LNode, path: KeyPath) -> None:
         lo = lower.prov
         self._err(
             Code.KIND_CONFLICT,

@@ -26,6 +26,8 @@ Scalar = str | int | float | bool | None
 HAS_REFS = 1  # a string below holds ${...} or $${
 HAS_REQUIRED = 2  # a !required placeholder below
 
+KeyPath = tuple[str | int, ...]  # a dotted path as keys and list indices
+
 
 class Mark(NamedTuple):
     """A 1-based position in a file."""
@@ -234,7 +236,7 @@ def to_plain(node: MNode, secret_form: str = "display") -> Any:
     return out
 
 
-def walk(node: MNode, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple, MNode]]:
+def walk(node: MNode, path: KeyPath = ()) -> Iterator[tuple[KeyPath, MNode]]:
     """Every node with its path, parents before children."""
     yield path, node
     if node.kind == MAP:
@@ -320,7 +322,7 @@ def lookup(node: MNode, path: tuple[str | int, ...]) -> MNode | None:
     return cur
 
 
-def deepest(root: MNode, path: tuple) -> MNode | None:
+def deepest(root: MNode, path: KeyPath) -> MNode | None:
     """The node at `path`, or at the longest prefix of it that exists."""
     for n in range(len(path), -1, -1):
         node = lookup(root, path[:n])

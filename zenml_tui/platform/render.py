@@ -1,9 +1,10 @@
 """Rendering: a scope's merged tree as JSON/YAML, and an environment's tfvars.
 
 The tfvars of an environment project the environment scope onto the root module's
-variables, plus one slice per team and per project from their own scopes (rule 14).
+variables, plus one slice per team and per project from their own scopes
+(docs/layering.md, "Rendering for Terraform").
 Secret references stay «secret:NAME» markers: their values reach Terraform only through
-TF_VAR_secrets in the process environment (rule 11).
+TF_VAR_secrets in the process environment ("Secrets").
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from typing import Any
 
 import yaml
 
+from zenml_tui.errors import Code, Diagnostic
 from zenml_tui.platform.definition import Platform, Scope
 from zenml_tui.platform.engine import PlatformEngine, ScopeResult
-from zenml_tui.platform.errors import Code, Diagnostic, dedupe
-from zenml_tui.platform.hcltypes import conform, read_variables
-from zenml_tui.platform.nodes import MNode, deepest, format_path, to_plain
+from zenml_tui.platform.errors import dedupe
+from zenml_tui.platform.hcltypes import Report, conform, read_variables
+from zenml_tui.platform.nodes import KeyPath, MNode, deepest, format_path, to_plain
 
 CONTEXT_VARIABLES = ("platform", "environment", "stack_version")
 COMPOSED_VARIABLES = ("teams", "projects")
@@ -67,7 +69,7 @@ def build_tfvars(
     engine: PlatformEngine, environment: str, module_dir: Path | None = None
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
     """The tfvars of one environment and every error of every scope in it."""
-    from zenml_tui.resources import root_module
+    from zenml_tui.bundled import root_module
 
     platform = engine.platform
     module = module_dir or root_module()
@@ -93,8 +95,10 @@ def build_tfvars(
         if name in variables:
             out[name] = ctx[name]
 
-    def reporter(root: MNode, prefix: int, fallback: tuple[str, int, int], comp_base: tuple = ()):
-        def report(kind: str, path: tuple, message: str) -> None:
+    def reporter(
+        root: MNode, prefix: int, fallback: tuple[str, int, int], comp_base: KeyPath = ()
+    ) -> Report:
+        def report(kind: str, path: KeyPath, message: str) -> None:
             if scope_errors:
                 return  # projecting an invalid scope only repeats its errors
             tree_path = (*comp_base, *path[prefix:])

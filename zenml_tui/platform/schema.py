@@ -1,8 +1,8 @@
 """The shape of a platform's layered configuration, as pydantic models.
 
-One schema serves both validations of rule 8: each layer on its own is checked against
-it structurally (every field optional, unknown keys forbidden, "did you mean"), and the
-merged, interpolated tree of a scope is validated as complete. Open maps (labels,
+One schema serves both checks of docs/layering.md, "Validation": each layer on its own is
+checked against it structurally (every field optional, unknown keys forbidden, "did you
+mean"), and the merged, interpolated tree of a scope is validated as complete. Open maps (labels,
 configuration) are `dict[str, ...]`; everything else is closed (`extra="forbid"`).
 The top-level fields mirror the variables of the bundled root module (`modules/platform`).
 """
@@ -16,10 +16,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
-from zenml_tui.zenml_vocab import COMPONENT_TYPES, CONNECTOR_TYPES
-
-ComponentType = Literal[COMPONENT_TYPES]  # type: ignore[valid-type]
-ConnectorType = Literal[CONNECTOR_TYPES]  # type: ignore[valid-type]
+from zenml_tui.zenml_vocab import ComponentType, ConnectorType
 
 # The auth methods ZenML 0.98 offers per connector type. GCP workload identity federation
 # is `external-account`; there is no `workload-identity` method (the seed guide's snippet).

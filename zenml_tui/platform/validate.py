@@ -1,4 +1,5 @@
-"""Rule 8: each layer checked on its own, the merged scope checked as complete.
+"""docs/layering.md, "Validation": each layer checked on its own, the merged scope
+checked as complete.
 
 Messages never quote a value that could be a credential: type errors name the kind of
 value found, not the value, and pydantic's `input` is never used.
@@ -8,13 +9,16 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from zenml_tui.platform.errors import Code, Diagnostic, did_you_mean
+from zenml_tui.errors import Code, Diagnostic
+from zenml_tui.platform.errors import did_you_mean
 from zenml_tui.platform.nodes import (
     LIST,
     MAP,
     SCALAR,
     SECRET,
+    KeyPath,
     LNode,
+    Mark,
     MNode,
     Prov,
     deepest,
@@ -53,11 +57,13 @@ def check_layer(root: LNode, layer: str, spec: Spec = ROOT_SPEC) -> list[Diagnos
     """Structural check of one layer: keys known, kinds right, literal values allowed."""
     errors: list[Diagnostic] = []
 
-    def err(code: Code, msg: str, node: LNode, path: tuple, hint: str = "", mark=None) -> None:
+    def err(
+        code: Code, msg: str, node: LNode, path: KeyPath, hint: str = "", mark: Mark | None = None
+    ) -> None:
         m = mark or node.mark
         errors.append(Diagnostic(code, msg, m.file, m.line, m.col, format_path(path), layer, hint))
 
-    def visit(ln: LNode, s: Spec, path: tuple) -> None:
+    def visit(ln: LNode, s: Spec, path: KeyPath) -> None:
         if ln.tag in ("delete", "required", "invalid"):
             return
         if s.kind == "any":
@@ -152,7 +158,7 @@ def check_complete(root: MNode, scope_label: str, layers_hint: str) -> list[Diag
     try:
         PlatformConfig.model_validate(to_plain(root))
     except ValidationError as exc:
-        seen: set[tuple] = set()
+        seen: set[KeyPath] = set()
         for e in exc.errors(include_url=False, include_input=False, include_context=True):
             loc = tuple(e["loc"])
             if loc in seen:
@@ -195,7 +201,7 @@ def check_complete(root: MNode, scope_label: str, layers_hint: str) -> list[Diag
 def _credential_errors(root: MNode) -> list[Diagnostic]:
     """Credentials must be ${secret:NAME} references, never literals in a layer file."""
     out: list[Diagnostic] = []
-    holders: list[tuple[tuple, MNode | None]] = [(("connector",), lookup(root, ("connector",)))]
+    holders: list[tuple[KeyPath, MNode | None]] = [(("connector",), lookup(root, ("connector",)))]
     comps = lookup(root, ("components",))
     if comps is not None and comps.kind == MAP:
         holders += [(("components", k), v) for k, v in comps.value.items()]

@@ -2,8 +2,8 @@
 
 PyYAML (C parser where present) composes nodes with line/column marks, which is what
 provenance needs. Its default resolver is YAML 1.1 (`no`/`on`/`yes`/`off` become
-booleans, `1:30` becomes 90); the layering spec wants YAML 1.2 core, so scalars are
-resolved here instead.
+booleans, `1:30` becomes 90); docs/layering.md ("Layers and their order") wants YAML 1.2
+core, so scalars are resolved here instead.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ import re
 from pathlib import Path
 
 import yaml
+import yaml.cyaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from zenml_tui.platform.errors import Code, Diagnostic, did_you_mean
+from zenml_tui.errors import Code, Diagnostic
+from zenml_tui.platform.errors import did_you_mean
 from zenml_tui.platform.nodes import LIST, MAP, SCALAR, LNode, Mark, Scalar
 
 LAYER_TAGS = ("delete", "replace", "append", "required")
@@ -32,49 +34,46 @@ _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
 _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 
-try:  # libyaml's C parser, where PyYAML was built with it
-    from yaml.cyaml import CParser as _Parser
-except ImportError:  # pragma: no cover
-    _Parser = None
 _PLAIN = "tag:zenml-tui,2026:plain"  # an untagged plain scalar, resolved by resolve_plain
 
 
 class _Resolve:
     """Tells maps, lists, plain and quoted scalars apart; resolve_plain does the rest."""
 
-    def resolve(self, kind: type, value: object, implicit: object) -> str:
+    def resolve(self, kind: type, value: object, implicit: tuple[bool, bool]) -> str:
         if kind is MappingNode:
             return f"{_STD}map"
         if kind is SequenceNode:
             return f"{_STD}seq"
-        return _PLAIN if implicit[0] else f"{_STD}str"  # type: ignore[index]
+        return _PLAIN if implicit[0] else f"{_STD}str"
 
 
-if _Parser is not None:
+class _PyLoader(
+    _Resolve,
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    yaml.resolver.BaseResolver,
+):
+    """PyYAML's pure-Python parser with the resolver above (where libyaml is missing)."""
 
-    class _Loader(_Resolve, _Parser, yaml.resolver.BaseResolver):  # type: ignore[misc,valid-type]
-        """libyaml's C parser with the resolver above."""
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.resolver.BaseResolver.__init__(self)
 
-        def __init__(self, stream: str) -> None:
-            _Parser.__init__(self, stream)
-            yaml.resolver.BaseResolver.__init__(self)
 
-else:  # pragma: no cover - pure-Python fallback
+if yaml.__with_libyaml__:
 
-    class _Loader(  # type: ignore[no-redef]
-        _Resolve,
-        yaml.reader.Reader,
-        yaml.scanner.Scanner,
-        yaml.parser.Parser,
-        yaml.composer.Composer,
-        yaml.resolver.BaseResolver,
-    ):
-        def __init__(self, stream: str) -> None:
-            yaml.reader.Reader.__init__(self, stream)
-            yaml.scanner.Scanner.__init__(self)
-            yaml.parser.Parser.__init__(self)
-            yaml.composer.Composer.__init__(self)
-            yaml.resolver.BaseResolver.__init__(self)
+    class _CLoader(_Resolve, yaml.cyaml.CBaseLoader):
+        """libyaml's C parser (6x faster) with the resolver above."""
+
+
+def _loader(text: str) -> _PyLoader | _CLoader:
+    return _CLoader(text) if yaml.__with_libyaml__ else _PyLoader(text)
 
 
 _MAYBE_NOT_STR = frozenset("0123456789+-.~nNtTfF")
@@ -217,14 +216,14 @@ class _Converter:
         }.get(want, True)
         if not ok:
             self.err(Code.YAML_SYNTAX, f"'{node.value}' is not a valid !!{want}", mark)
-            return node.value
+            return str(node.value)
         return float(value) if want == "float" and value is not None else value
 
 
 def parse_text(text: str, file: str) -> tuple[LNode | None, list[Diagnostic]]:
     """Parse YAML text into an LNode tree. Returns (None, errors) when unusable."""
     try:
-        loader = _Loader(text)
+        loader = _loader(text)
         try:
             root = loader.get_single_node()
         finally:

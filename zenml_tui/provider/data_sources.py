@@ -6,10 +6,20 @@ from typing import Any
 
 from tf import schema as s
 from tf import types as t
-from tf.iface import Config, ReadDataContext, State
+from tf.iface import ReadDataContext
+from tf.utils import Diagnostics
 
-from zenml_tui.provider.provider import ZenMLProvider, api_error
-from zenml_tui.provider.resources import _computed, _map, _str
+from zenml_tui.provider.base import (
+    Config,
+    State,
+    ZenMLDataSource,
+    ZenMLResource,
+    api_error,
+    computed_strings,
+    map_attr,
+    string_attr,
+)
+from zenml_tui.provider.resources import ServiceConnector, StackComponent
 from zenml_tui.provider.values import as_text
 from zenml_tui.server.rest import ZenMLClient, ZenMLError
 
@@ -31,38 +41,37 @@ class Object(t.TfType):
         return {k: typ.decode(value.get(k)) for k, typ in self.attrs.items()}
 
     def semantically_equal(self, a: Any, b: Any) -> bool:
-        return a == b
+        return bool(a == b)
 
     def tf_type(self) -> bytes:
         inner = ",".join(f'"{k}":{typ.tf_type().decode()}' for k, typ in self.attrs.items())
         return f'["object",{{{inner}}}]'.encode()
 
 
-class _Lookup:
+class _Lookup(ZenMLDataSource):
     """Find one object by id or by name (the first hit of a name filter)."""
 
     path = ""
     kind = ""
 
-    def __init__(self, provider: ZenMLProvider) -> None:
-        self.provider = provider
-
-    def validate(self, diags, type_name: str, config: Config) -> None:
-        from tf.iface import _validate_config
-
-        schema = self.get_schema()  # type: ignore[attr-defined]
-        _validate_config(diags, type_name, config, schema.attributes, schema.block_types)
+    def validate(self, diags: Diagnostics, type_name: str, config: Config) -> None:
+        super().validate(diags, type_name, config)
         if not config.get("id") and not config.get("name"):
             diags.add_error(f"Set id or name to look up a {self.kind}")
 
-    def _find(self, c: ZenMLClient, config: Config, **filters: Any) -> dict | None:
-        if config.get("id"):
-            return c.get(f"{self.path}/{config['id']}", hydrate="true")
-        found = c.get(self.path, name=config["name"], page=1, size=100, **filters)
-        items = found.get("items") or []
-        if not items:
-            return None
-        return c.get(f"{self.path}/{items[0]['id']}", hydrate="true")
+    def state_of(self, resp: dict[str, Any]) -> State:
+        raise NotImplementedError
+
+    def _find(self, c: ZenMLClient, config: Config, **filters: Any) -> dict[str, Any] | None:
+        object_id = config.get("id")
+        if not object_id:
+            found = c.get(self.path, name=config["name"], page=1, size=100, **filters)
+            items = found.get("items") or []
+            if not items:
+                return None
+            object_id = items[0]["id"]
+        obj: dict[str, Any] = c.get(f"{self.path}/{object_id}", hydrate="true")
+        return obj
 
     def read(self, ctx: ReadDataContext, config: Config) -> State | None:
         c = self.provider.client
@@ -77,22 +86,22 @@ class _Lookup:
         if found is None:
             ctx.diagnostics.add_error(f"No {self.kind} named '{config.get('name')}' on the server")
             return None
-        return self._state(found)  # type: ignore[attr-defined]
+        return self.state_of(found)
 
     def _filters(self, config: Config) -> dict[str, Any]:
         return {}
 
-    def _from_resource(self, resource: Any, resp: dict) -> State:
+    def _from_resource(self, resource: ZenMLResource, resp: dict[str, Any]) -> State:
         """The resource's view of the object, cut to this data source's attributes."""
-        st = resource._state(None, resp, {})
-        out = {a.name: st.get(a.name) for a in self.get_schema().attributes}  # type: ignore[attr-defined]
+        st = resource.state_of(resp, {})
+        out = {a.name: st.get(a.name) for a in self.get_schema().attributes}
         return out | {
             "labels": st.get("labels") or {},
             "configuration": st.get("configuration") or {},
         }
 
 
-class ServerData:
+class ServerData(ZenMLDataSource):
     @classmethod
     def get_name(cls) -> str:
         return "server"
@@ -101,7 +110,7 @@ class ServerData:
     def get_schema(cls) -> s.Schema:
         return s.Schema(
             attributes=[
-                *_computed(
+                *computed_strings(
                     "id",
                     "name",
                     "version",
@@ -110,8 +119,8 @@ class ServerData:
                     "server_url",
                     "dashboard_url",
                 ),
-                _map("metadata", computed=True),
-                *_computed(
+                map_attr("metadata", computed=True),
+                *computed_strings(
                     "pro_dashboard_url",
                     "pro_api_url",
                     "pro_organization_id",
@@ -121,15 +130,6 @@ class ServerData:
                 ),
             ]
         )
-
-    def __init__(self, provider: ZenMLProvider) -> None:
-        self.provider = provider
-
-    def validate(self, diags, type_name: str, config: Config) -> None:
-        from tf.iface import _validate_config
-
-        schema = self.get_schema()
-        _validate_config(diags, type_name, config, schema.attributes, schema.block_types)
 
     def read(self, ctx: ReadDataContext, config: Config) -> State | None:
         c = self.provider.client
@@ -165,15 +165,15 @@ class StackData(_Lookup):
         )
         return s.Schema(
             attributes=[
-                _str("id", optional=True, computed=True),
-                _str("name", optional=True, computed=True),
+                string_attr("id", optional=True, computed=True),
+                string_attr("name", optional=True, computed=True),
                 s.Attribute("components", t.List(component), computed=True),
-                _map("labels", computed=True),
-                *_computed("created", "updated"),
+                map_attr("labels", computed=True),
+                *computed_strings("created", "updated"),
             ]
         )
 
-    def _state(self, resp: dict) -> State:
+    def state_of(self, resp: dict[str, Any]) -> State:
         meta = resp.get("metadata") or {}
         comps = []
         for kind, items in (meta.get("components") or {}).items():
@@ -210,24 +210,22 @@ class StackComponentData(_Lookup):
     def get_schema(cls) -> s.Schema:
         return s.Schema(
             attributes=[
-                _str("id", optional=True, computed=True),
-                _str("name", optional=True, computed=True),
-                _str("type", optional=True, computed=True),
-                _str("flavor", computed=True),
-                _map("configuration", computed=True, sensitive=True),
-                *_computed("connector_id", "connector_resource_id"),
-                _map("labels", computed=True),
-                *_computed("created", "updated"),
+                string_attr("id", optional=True, computed=True),
+                string_attr("name", optional=True, computed=True),
+                string_attr("type", optional=True, computed=True),
+                string_attr("flavor", computed=True),
+                map_attr("configuration", computed=True, sensitive=True),
+                *computed_strings("connector_id", "connector_resource_id"),
+                map_attr("labels", computed=True),
+                *computed_strings("created", "updated"),
             ]
         )
 
     def _filters(self, config: Config) -> dict[str, Any]:
         return {"type": config["type"]} if config.get("type") else {}
 
-    def _state(self, resp: dict) -> State:
-        from zenml_tui.provider.resources import StackComponent
-
-        return self._from_resource(StackComponent, resp)
+    def state_of(self, resp: dict[str, Any]) -> State:
+        return self._from_resource(StackComponent(self.provider), resp)
 
 
 class ServiceConnectorData(_Lookup):
@@ -242,16 +240,14 @@ class ServiceConnectorData(_Lookup):
     def get_schema(cls) -> s.Schema:
         return s.Schema(
             attributes=[
-                _str("id", optional=True, computed=True),
-                _str("name", optional=True, computed=True),
-                *_computed("type", "auth_method", "resource_type", "resource_id"),
-                _map("configuration", computed=True, sensitive=True),
-                _map("labels", computed=True),
-                *_computed("expires_at", "created", "updated"),
+                string_attr("id", optional=True, computed=True),
+                string_attr("name", optional=True, computed=True),
+                *computed_strings("type", "auth_method", "resource_type", "resource_id"),
+                map_attr("configuration", computed=True, sensitive=True),
+                map_attr("labels", computed=True),
+                *computed_strings("expires_at", "created", "updated"),
             ]
         )
 
-    def _state(self, resp: dict) -> State:
-        from zenml_tui.provider.resources import ServiceConnector
-
-        return self._from_resource(ServiceConnector, resp)
+    def state_of(self, resp: dict[str, Any]) -> State:
+        return self._from_resource(ServiceConnector(self.provider), resp)

@@ -3,26 +3,40 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 
 def main() -> None:
     import tf.provider as tf_provider
+    from tf.gen import tfplugin_pb2 as pb
     from tf.runner import run_provider
     from tf.types import Unknown
-    from tf.utils import _to_attribute_path, read_dynamic_value
+    from tf.utils import read_dynamic_value
 
     from zenml_tui.provider.provider import ZenMLProvider
 
-    base = tf_provider.ProviderServicer
+    provider = ZenMLProvider()
+    replace_rules = {
+        f"{provider.get_model_prefix()}{klass.get_name()}": rules
+        for klass in provider.get_resources()
+        if (rules := getattr(klass, "replace_on_key_change", None))
+    }
 
-    class ZenMLServicer(base):  # type: ignore[misc,valid-type]
+    def key_path(attr: str, key: str) -> Any:
+        return pb.AttributePath(
+            steps=[
+                pb.AttributePath.Step(attribute_name=attr),
+                pb.AttributePath.Step(element_key_string=key),
+            ]
+        )
+
+    class ZenMLServicer(tf_provider.ProviderServicer):
         """Adds replace rules on map keys, which `tf` has no way to express: a stack whose
         orchestrator or artifact store changes is replaced."""
 
-        def PlanResourceChange(self, request, context):
+        def PlanResourceChange(self, request: Any, context: Any) -> Any:
             resp = super().PlanResourceChange(request, context)
-            klass = self._get_res_cls(request.type_name)
-            rules = getattr(klass, "replace_on_key_change", None)
+            rules = replace_rules.get(request.type_name)
             if not rules:
                 return resp
             prior = read_dynamic_value(request.prior_state)
@@ -35,12 +49,12 @@ def main() -> None:
                     old = before.get(key) if isinstance(before, dict) else None
                     new = after.get(key) if isinstance(after, dict) else Unknown
                     if old != new:
-                        resp.requires_replace.append(_to_attribute_path([attr, (key,)]))
+                        resp.requires_replace.append(key_path(attr, key))
             return resp
 
     # run_provider builds its servicer from this module attribute
-    tf_provider.ProviderServicer = ZenMLServicer
-    run_provider(ZenMLProvider(), sys.argv)
+    setattr(tf_provider, "ProviderServicer", ZenMLServicer)  # noqa: B010
+    run_provider(provider, sys.argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,10 +7,18 @@ from typing import Any
 
 from tf import schema as s
 from tf import types as t
-from tf.iface import Config, DataSource, Resource
+from tf.iface import DataSource, Provider, Resource
 from tf.utils import Diagnostics
 
 from zenml_tui.provider import ADDRESS
+from zenml_tui.provider.base import Config, ZenMLDataSource, ZenMLResource, api_error
+from zenml_tui.provider.data_sources import (
+    ServerData,
+    ServiceConnectorData,
+    StackComponentData,
+    StackData,
+)
+from zenml_tui.provider.resources import ServiceConnector, Stack, StackComponent
 from zenml_tui.server.rest import ZenMLClient, ZenMLError
 
 MIN_SERVER = (0, 80, 0)
@@ -24,7 +32,7 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-class ZenMLProvider:
+class ZenMLProvider(Provider):
     """`provider "zenml" { server_url, api_key, api_token, skip_version_check }`."""
 
     def __init__(self) -> None:
@@ -94,7 +102,7 @@ class ZenMLProvider:
             try:
                 version = str(client.info().get("version", "0"))
             except ZenMLError as exc:
-                diags.add_error("Cannot reach the ZenML server", exc.message)
+                diags.add_error("Cannot reach the ZenML server", exc.detail)
                 return
             if _version(version) < MIN_SERVER:
                 diags.add_error(
@@ -111,36 +119,20 @@ class ZenMLProvider:
         self.client = client
 
     def get_resources(self) -> list[type[Resource]]:
-        from zenml_tui.provider.resources import ServiceConnector, Stack, StackComponent
-
         return [ServiceConnector, StackComponent, Stack]
 
     def get_data_sources(self) -> list[type[DataSource]]:
-        from zenml_tui.provider.data_sources import (
-            ServerData,
-            ServiceConnectorData,
-            StackComponentData,
-            StackData,
-        )
-
         return [ServerData, StackData, StackComponentData, ServiceConnectorData]
 
     def get_functions(self) -> list[Any]:
         return []
 
     def new_resource(self, klass: type[Resource]) -> Resource:
-        return klass(self)  # type: ignore[call-arg]
+        if not issubclass(klass, ZenMLResource):
+            raise TypeError(f"{klass.__name__} is not one of this provider's resources")
+        return klass(self)
 
     def new_data_source(self, klass: type[DataSource]) -> DataSource:
-        return klass(self)  # type: ignore[call-arg]
-
-
-def api_error(diags: Diagnostics, what: str, exc: ZenMLError) -> None:
-    """A server error as a Terraform diagnostic with the server's own message."""
-    if exc.auth_failed:
-        summary = f"ZenML authentication failed while trying to {what}"
-    elif exc.status == 0:
-        summary = f"Cannot reach the ZenML server to {what}"
-    else:
-        summary = f"ZenML server error while trying to {what}"
-    diags.add_error(summary, str(exc))
+        if not issubclass(klass, ZenMLDataSource):
+            raise TypeError(f"{klass.__name__} is not one of this provider's data sources")
+        return klass(self)

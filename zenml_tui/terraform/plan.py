@@ -44,19 +44,24 @@ class AttrDiff:
 
     @property
     def kind(self) -> str:
-        if self.before is _ABSENT:
+        if self.before is ABSENT:
             return "added"
-        if self.after is _ABSENT:
+        if self.after is ABSENT:
             return "removed"
         return "changed"
 
 
 class _Absent:
+    """The side of a diff where the attribute does not exist (added or removed)."""
+
     def __repr__(self) -> str:
         return "(absent)"
 
+    def __str__(self) -> str:
+        return ""
 
-_ABSENT = _Absent()
+
+ABSENT = _Absent()
 
 
 def _sens(marks: Any, key: Any) -> Any:
@@ -127,7 +132,7 @@ def attribute_diffs(
         )
     )
     forced = _replace_roots(change.get("replace_paths") or [])
-    missing = (_ABSENT, False, False, _ABSENT)
+    missing = (ABSENT, False, False, ABSENT)
     out: list[AttrDiff] = []
     for path in sorted(set(before) | set(after)):
         b = before.get(path, missing)
@@ -177,7 +182,9 @@ class ResourceChange:
         """Terraform's resource change object (decoded on first use when the change was
         read as JSON text: a review of 10,000 changes decodes the ones looked at)."""
         if isinstance(self.source, str):
-            self.source = json.loads(self.source)
+            decoded: dict[str, Any] = json.loads(self.source)
+            self.source = decoded
+            return decoded
         return self.source
 
     def diffs(self, include_unchanged: bool = False) -> list[AttrDiff]:
@@ -192,8 +199,8 @@ class ResourceChange:
             "attributes": [
                 {
                     "path": d.path,
-                    "before": None if d.before is _ABSENT else d.before,
-                    "after": None if d.after is _ABSENT else d.after,
+                    "before": None if d.before is ABSENT else d.before,
+                    "after": None if d.after is ABSENT else d.after,
                     "unknown": d.unknown,
                     "sensitive": d.sensitive,
                     "forces_replace": d.forces_replace,
@@ -213,7 +220,8 @@ class OutputChange:
     sensitive: bool
 
 
-def _resource(rc: dict[str, Any], secrets: frozenset[str]) -> ResourceChange:
+def resource_change(rc: dict[str, Any], secrets: frozenset[str]) -> ResourceChange:
+    """One entry of `resource_changes` or `resource_drift`."""
     change = rc.get("change") or {}
     return ResourceChange(
         address=rc.get("address", ""),
@@ -238,6 +246,20 @@ def _shown(
     if secrets and any(x in json.dumps(value) for x in secrets):
         return SENSITIVE, False, True
     return value, False, False
+
+
+def output_change(name: str, oc: dict[str, Any], secrets: frozenset[str]) -> OutputChange:
+    """One entry of `output_changes`, masked."""
+    before = _shown(oc.get("before"), oc.get("before_sensitive"), False, secrets)
+    after = _shown(oc.get("after"), oc.get("after_sensitive"), oc.get("after_unknown"), secrets)
+    return OutputChange(
+        name,
+        action_of(oc.get("actions") or []),
+        before[0],
+        after[0],
+        after[1],
+        before[2] or after[2],
+    )
 
 
 def _marked(value: Any, marks: Any) -> Iterator[str]:
@@ -312,24 +334,11 @@ class PlanModel:
     ) -> PlanModel:
         doc = json.loads(data) if isinstance(data, str | bytes) else data
         known = frozenset(secrets) | sensitive_values(doc)
-        changes = [_resource(rc, known) for rc in doc.get("resource_changes") or []]
-        drift = [_resource(rc, known) for rc in doc.get("resource_drift") or []]
-        outputs = []
-        for name, oc in (doc.get("output_changes") or {}).items():
-            before = _shown(oc.get("before"), oc.get("before_sensitive"), False, known)
-            after = _shown(
-                oc.get("after"), oc.get("after_sensitive"), oc.get("after_unknown"), known
-            )
-            outputs.append(
-                OutputChange(
-                    name,
-                    action_of(oc.get("actions") or []),
-                    before[0],
-                    after[0],
-                    after[1],
-                    before[2] or after[2],
-                )
-            )
+        changes = [resource_change(rc, known) for rc in doc.get("resource_changes") or []]
+        drift = [resource_change(rc, known) for rc in doc.get("resource_drift") or []]
+        outputs = [
+            output_change(name, oc, known) for name, oc in (doc.get("output_changes") or {}).items()
+        ]
         return cls(
             changes, drift, outputs, doc.get("terraform_version", ""), bool(doc.get("errored"))
         )

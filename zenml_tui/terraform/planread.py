@@ -18,21 +18,22 @@ import subprocess
 import sys
 from typing import IO, Any
 
+from zenml_tui.errors import Kind, ZenMLTUIError
 from zenml_tui.terraform.plan import (
     OutputChange,
     PlanModel,
     ResourceChange,
-    _resource,
-    _shown,
-    action_of,
+    output_change,
+    resource_change,
     sensitive_values,
 )
 
 ISOLATE_BYTES = 1_000_000  # about 1,300 changes; json.loads below this takes < 15 ms
 
 
-class PlanReadError(RuntimeError):
-    pass
+class PlanReadError(ZenMLTUIError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, kind=Kind.TERRAFORM, hint="plan again")
 
 
 def read_plan(
@@ -86,10 +87,8 @@ def _send(doc: dict[str, Any], secrets: frozenset[str], out: IO[bytes]) -> None:
     known = frozenset(secrets) | sensitive_values(doc)
     outputs = []
     for name, oc in (doc.get("output_changes") or {}).items():
-        before = _shown(oc.get("before"), oc.get("before_sensitive"), False, known)
-        after = _shown(oc.get("after"), oc.get("after_sensitive"), oc.get("after_unknown"), known)
-        action = action_of(oc.get("actions") or [])
-        outputs.append([name, action, before[0], after[0], after[1], before[2] or after[2]])
+        o = output_change(name, oc, known)
+        outputs.append([o.name, o.action, o.before, o.after, o.unknown, o.sensitive])
     head = {
         "secrets": sorted(known),
         "outputs": outputs,
@@ -99,7 +98,7 @@ def _send(doc: dict[str, Any], secrets: frozenset[str], out: IO[bytes]) -> None:
     out.write(json.dumps(head).encode() + b"\n")
     for kind, key in ((b"c", "resource_changes"), (b"d", "resource_drift")):
         for rc in doc.get(key) or []:
-            c = _resource(rc, known)
+            c = resource_change(rc, known)
             meta = [c.address, c.type, c.name, c.module, c.action, c.reason, c.replace_paths]
             out.write(kind + b"\t" + json.dumps(meta).encode() + b"\t")
             out.write(json.dumps(rc).encode() + b"\n")

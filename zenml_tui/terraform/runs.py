@@ -21,10 +21,38 @@ import secrets
 import socket
 import time
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from zenml_tui.fsutil import write_atomic
+
+
+class RunKind(StrEnum):
+    PLAN = "plan"
+    APPLY = "apply"
+    DESTROY = "destroy"
+
+
+class RunOutcome(StrEnum):
+    """Where a run is; every value but RUNNING is final."""
+
+    RUNNING = "running"
+    CHANGES = "changes"  # a plan with changes to apply
+    NO_CHANGES = "no-changes"
+    APPLIED = "applied"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def final(self) -> bool:
+        return self is not RunOutcome.RUNNING
+
+    @property
+    def changed_state(self) -> bool:
+        """An apply or destroy with this outcome may have changed the state (a failed or
+        cancelled one may have done part of its work)."""
+        return self in (RunOutcome.APPLIED, RunOutcome.CANCELLED, RunOutcome.FAILED)
 
 
 def fingerprint_parts(
@@ -45,7 +73,7 @@ def fingerprint(parts: dict[str, str]) -> str:
 @dataclass
 class Run:
     id: str
-    kind: str  # plan | apply | destroy
+    kind: RunKind
     environment: str
     workspace: str
     user: str
@@ -56,13 +84,23 @@ class Run:
     fingerprint: str = ""
     fingerprint_parts: dict[str, str] = field(default_factory=dict)
     finished: float | None = None
-    outcome: str = (
-        "running"  # running | changes | no-changes | applied | failed | cancelled | refused
-    )
+    outcome: RunOutcome = RunOutcome.RUNNING
     summary: dict[str, int] = field(default_factory=dict)
     plan_run: str | None = None  # for an apply: the plan it executed
     applied_by: str | None = None  # for a plan: the apply that executed it
     message: str = ""
+    destroy: bool = False  # a plan that removes everything (applied only by `destroy`)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Run:
+        """A run as `save` wrote it (raises ValueError or TypeError when it is not one)."""
+        data = dict(data)
+        data["kind"] = RunKind(data["kind"])
+        data["outcome"] = RunOutcome(data.get("outcome", RunOutcome.RUNNING))
+        return cls(**data)
+
+    def finish(self, outcome: RunOutcome, message: str) -> None:
+        self.outcome, self.message, self.finished = outcome, message, time.time()
 
     @property
     def label(self) -> str:
@@ -78,7 +116,7 @@ class RunStore:
         return self.root / run_id
 
     def new(
-        self, kind: str, environment: str, workspace: str, engine: str, provider_source: str
+        self, kind: RunKind, environment: str, workspace: str, engine: str, provider_source: str
     ) -> Run:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
         run_id = f"{stamp}-{kind}-{secrets.token_hex(2)}"
@@ -110,16 +148,16 @@ class RunStore:
     def load(self, run_id: str) -> Run | None:
         try:
             data = json.loads((self.dir(run_id) / "run.json").read_text())
-            return Run(**data)
-        except (OSError, ValueError, TypeError):
+            return Run.from_dict(data)
+        except (OSError, ValueError, TypeError, KeyError):
             return None
 
-    def list(self, environment: str | None = None) -> list[Run]:
+    def list_runs(self, environment: str | None = None) -> list[Run]:
         """Newest first."""
         if not self.root.is_dir():
             return []
         runs = [self.load(p.name) for p in self.root.iterdir() if p.is_dir()]
-        out = [
+        out: list[Run] = [
             r
             for r in runs
             if r is not None and (environment is None or r.environment == environment)
@@ -127,8 +165,13 @@ class RunStore:
         return sorted(out, key=lambda r: (r.started, r.id), reverse=True)
 
     def latest_plan(self, environment: str) -> Run | None:
-        for run in self.list(environment):
-            if run.kind == "plan" and run.outcome in ("changes", "no-changes"):
+        """The newest finished plan of the environment (destroy plans are not offered)."""
+        for run in self.list_runs(environment):
+            if (
+                run.kind is RunKind.PLAN
+                and not run.destroy
+                and run.outcome in (RunOutcome.CHANGES, RunOutcome.NO_CHANGES)
+            ):
                 return run
         return None
 

@@ -19,18 +19,28 @@ import hashlib
 import os
 from pathlib import Path
 
+from zenml_tui.errors import Kind, ZenMLTUIError
 from zenml_tui.fsutil import write_atomic
 from zenml_tui.terraform.engines import Engine, EventSink, Result
 
 TF_FILES = ("*.tf",)
+_LOCKED = "Error acquiring the state lock"
 
 
-class TerraformError(Exception):
+class TerraformError(ZenMLTUIError):
     """A Terraform command failed; the message is Terraform's own diagnostics."""
 
     def __init__(self, what: str, result: Result) -> None:
         self.result = result
-        super().__init__(f"terraform {what} failed: {result.error_text()}")
+        text = result.error_text()
+        if _LOCKED in text:
+            super().__init__(
+                f"terraform {what} failed: {text}",
+                kind=Kind.LOCK_HELD,
+                hint="another plan or apply holds the state lock; wait for it to finish",
+            )
+        else:
+            super().__init__(f"terraform {what} failed: {text}", kind=Kind.TERRAFORM)
 
 
 def module_files(modules: Path) -> list[Path]:

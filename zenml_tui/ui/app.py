@@ -1,9 +1,11 @@
 """The zenml-tui app: one platform, one environment at a time.
 
-Every blocking call runs off the event loop and reports back with a message
-(`zenml_tui/ui/messages.py`): Terraform and the ZenML server in thread workers whose
-failures go to one handler (`_failed`); the editor's merges and drafts on two waiting
-threads (`zenml_tui/ui/latest.py`), which start a keystroke's merge ~5 ms sooner.
+The app calls the application layer (`zenml_tui.ops`) as the CLI does, and nothing
+below it. Every blocking call runs off the event loop and reports back with a message
+(`zenml_tui/ui/messages.py`): Terraform, the ZenML server and the run history in thread
+workers whose failures go to one handler (`_failed`); the editor's merges and drafts on
+two waiting threads (`zenml_tui/ui/latest.py`), which start a keystroke's merge ~5 ms
+sooner.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
 
 from rich.text import Text
 from textual import on, work
@@ -22,15 +24,17 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widget import MountError
-from textual.widgets import TabbedContent, TabPane, Tree
+from textual.widgets import Static, TabbedContent, TabPane, Tree
 
+from zenml_tui.errors import Kind, ZenMLTUIError
+from zenml_tui.ops.session import Session, open_session
 from zenml_tui.platform.definition import Scope
-from zenml_tui.platform.operations import Session, open_platform
 from zenml_tui.ui.commands import AppCommands
 from zenml_tui.ui.messages import (
     ApplyDone,
     OperationFailed,
     PlanDone,
+    RunsLoaded,
     ServerState,
     TerraformEvents,
     WorkspaceReady,
@@ -40,6 +44,9 @@ from zenml_tui.ui.widgets.footer import KeyFooter
 from zenml_tui.ui.widgets.header import TopBar
 
 if TYPE_CHECKING:
+    from textual.message import Message
+
+    from zenml_tui.ops.context import RunContext
     from zenml_tui.ui.widgets.plan_pane import PlanPane
     from zenml_tui.ui.widgets.runs_pane import RunsPane
     from zenml_tui.ui.widgets.server_pane import ServerPane
@@ -54,14 +61,19 @@ FOCUS_IN_TAB = {
 EVENT_BATCH = 1000  # Terraform events handled per turn of the event loop
 
 
-def _while_running(handler: Callable[..., None]) -> Callable[..., None]:
+P = ParamSpec("P")
+
+
+def _while_running(
+    handler: Callable[Concatenate[ZenMLApp, P], None],
+) -> Callable[Concatenate[ZenMLApp, P], None]:
     """A worker's message can arrive while the app shuts down and its widgets are gone:
     then it is dropped."""
 
     @functools.wraps(handler)
-    def guarded(self: ZenMLApp, *args: Any) -> None:
+    def guarded(self: ZenMLApp, /, *args: P.args, **kwargs: P.kwargs) -> None:
         if self.is_running:
-            handler(self, *args)
+            handler(self, *args, **kwargs)
 
     return guarded
 
@@ -95,26 +107,28 @@ class ZenMLApp(App[None]):
         platform_dir: str | Path | None = None,
         environment: str | None = None,
         offline: bool = False,
+        terraform_bin: str | None = None,
     ) -> None:
-        """`offline`: never start or poll a ZenML server (editing and review only)."""
+        """`offline`: never start or poll a ZenML server (editing and review only);
+        `terraform_bin`: plan and apply with this terraform/tofu binary."""
         super().__init__()
         self.offline = offline
-        self.session: Session = open_platform(platform_dir)
+        self.session: Session = open_session(platform_dir, terraform_bin)
         spec = self.session.platform.spec
         self.env = (
             environment if environment in spec.environments else next(iter(spec.environments))
         )
         self.scope = Scope(self.env)
         self.running: str | None = None  # "plan" | "apply" while Terraform runs
-        self._engine: Any = None
+        self._ctx: RunContext | None = None  # the running operation's, to cancel it
         self._server_text = "connecting…"
         self._failures = 0
         self._next_refresh = 0.0
         self._refreshing = False
-        self._events: deque[dict] = deque()  # Terraform events from the worker's thread
+        self._events: deque[dict[str, Any]] = deque()  # Terraform events from the worker
         self._events_posted = False
         self._panes_ready = False  # Plan, Runs and Server are mounted after the first frame
-        self._deferred: list[tuple[Any, tuple]] = []  # actions asked for before that
+        self._deferred: list[tuple[Callable[..., None], tuple[Any, ...]]] = []  # asked before
 
     def compose(self) -> ComposeResult:
         yield TopBar(id="topbar")
@@ -146,7 +160,7 @@ class ZenMLApp(App[None]):
 
         try:
             await self.query_one("#plan-tab").mount(PlanPane())
-            await self.query_one("#runs-tab").mount(RunsPane())
+            await self.query_one("#runs-tab").mount(RunsPane(self.session))
             await self.query_one("#server-tab").mount(ServerPane())
         except MountError:
             return  # the app is closing already
@@ -166,7 +180,7 @@ class ZenMLApp(App[None]):
         """Every tab is mounted (a frame or two after start-up)."""
         return self._panes_ready
 
-    def _later(self, callback: Any, *args: Any) -> bool:
+    def _later(self, callback: Callable[..., None], *args: Any) -> bool:
         """True (and `callback` queued) when the tabs are not mounted yet: a key pressed
         in the first few frames is carried out once they are."""
         if self._panes_ready:
@@ -176,15 +190,24 @@ class ZenMLApp(App[None]):
 
     @property
     def plan_pane(self) -> PlanPane:
-        return self.query_one("#plan")  # type: ignore[return-value]
+        from zenml_tui.ui.widgets.plan_pane import PlanPane
+
+        return self.query_one("#plan", PlanPane)
 
     @property
     def runs_pane(self) -> RunsPane:
-        return self.query_one("#runs")  # type: ignore[return-value]
+        from zenml_tui.ui.widgets.runs_pane import RunsPane
+
+        return self.query_one("#runs", RunsPane)
 
     @property
     def server_pane(self) -> ServerPane:
-        return self.query_one("#server")  # type: ignore[return-value]
+        from zenml_tui.ui.widgets.server_pane import ServerPane
+
+        return self.query_one("#server", ServerPane)
+
+    def plan_summary(self, text: str | Text) -> None:
+        self.query_one("#plan-summary", Static).update(text)
 
     def on_resize(self) -> None:
         """Below 110 columns the scope tree gives its room to the editor (f3 shows it)."""
@@ -195,7 +218,7 @@ class ZenMLApp(App[None]):
         tree.display = not tree.display
 
     def _tune_gc(self) -> None:
-        from zenml_tui.gctune import tune_for_interactive
+        from zenml_tui.ui.gctune import tune_for_interactive
 
         tune_for_interactive()
 
@@ -216,7 +239,7 @@ class ZenMLApp(App[None]):
             projects.add_leaf(f"{name} ({p.team})", data=("project", name))
 
     @on(Tree.NodeSelected, "#scope-tree")
-    def _scope_chosen(self, event: Tree.NodeSelected) -> None:
+    def _scope_chosen(self, event: Tree.NodeSelected[tuple[str, str]]) -> None:
         data = event.node.data
         if not data:
             return
@@ -258,7 +281,7 @@ class ZenMLApp(App[None]):
         self._server_text = "connecting…"
         self._failures, self._next_refresh = 0, 0.0
         self.plan_pane.started(environment)
-        self.query_one("#plan-summary").update(f"selecting the workspace of {environment}…")
+        self.plan_summary(f"selecting the workspace of {environment}…")
         self.apply_scope()
         self.refresh_server()
         self.running = "workspace selection"
@@ -286,8 +309,8 @@ class ZenMLApp(App[None]):
     def action_save(self) -> None:
         try:
             path = self.query_one(ConfigPane).save()
-        except OSError as exc:
-            self.post_message(OperationFailed("save", str(exc), []))
+        except ZenMLTUIError as exc:
+            self.post_message(OperationFailed("save", exc))
             return
         if path is not None:
             self.notify(f"saved {path.relative_to(self.session.platform.root)}")
@@ -310,29 +333,32 @@ class ZenMLApp(App[None]):
         self._terraform("plan", self.env)
 
     @work(thread=True, exclusive=True, group="terraform")
-    def _terraform(self, what: str, environment: str, run_id: str | None = None) -> None:
-        """A plan or an apply, with its events streamed to the Plan tab; every failure
-        ends in the one handler (`_failed`), never as a traceback."""
-        from zenml_tui.terraform import operations as ops
-        from zenml_tui.terraform.engines import EngineError, LibterraformEngine
+    def _terraform(
+        self, what: str, environment: str, run_id: str | None = None, confirm_env: str | None = None
+    ) -> None:
+        """A workspace selection, a plan or an apply, with its events streamed to the
+        Plan tab; every failure ends in the one handler (`_failed`)."""
+        from zenml_tui.ops import plans
+        from zenml_tui.ops.context import RunContext
 
-        self._engine = engine = LibterraformEngine()
-
-        sink = self.terraform_event
+        self._ctx = ctx = RunContext(self.terraform_event)
+        done: Message
         try:
             if what == "workspace":
-                workspace = asyncio.run(ops.select_workspace(self.session, environment, engine))
-                done: Any = WorkspaceReady(environment, workspace)
+                workspace = asyncio.run(plans.select_workspace(self.session, environment, ctx))
+                done = WorkspaceReady(environment, workspace)
             elif what == "plan":
-                done = PlanDone(asyncio.run(ops.plan(self.session, environment, engine, sink)))
+                done = PlanDone(asyncio.run(plans.plan(self.session, environment, ctx)))
             else:
-                outcome = asyncio.run(ops.apply(self.session, environment, run_id, engine, sink))
+                outcome = asyncio.run(
+                    plans.apply(self.session, environment, run_id, ctx, confirm_env=confirm_env)
+                )
                 done = ApplyDone(outcome)
-        except (ops.OperationError, EngineError) as exc:
-            self.post_message(OperationFailed(what, str(exc), getattr(exc, "diagnostics", [])))
+        except ZenMLTUIError as exc:
+            self.post_message(OperationFailed(what, exc))
             return
-        except Exception as exc:
-            self.post_message(OperationFailed(what, f"{type(exc).__name__}: {exc}", []))
+        except Exception as exc:  # a bug: reported as one, the app stays up
+            self.post_message(OperationFailed(what, _internal(exc)))
             return
         self.post_message(done)
 
@@ -343,25 +369,37 @@ class ZenMLApp(App[None]):
         if self.running:
             self.notify(f"a {self.running} is running", severity="warning")
             return
-        if pane.run is None or pane.model is None or pane.run.outcome != "changes":
+        from zenml_tui.ops.plans import RunOutcome
+
+        run, model = pane.run, pane.model
+        if run is None or model is None or run.outcome is not RunOutcome.CHANGES:
             self.notify("review a plan with changes first (f5)", severity="warning")
             return
-        env = self.session.platform.spec.environments[self.env]
+        from zenml_tui.ops import confirm
 
-        def confirmed(ok: bool | None) -> None:
-            if ok:
-                self.running = "apply"
-                self._terraform("apply", self.env, pane.run.id)
+        protected = confirm.needs_typed_name(self.session, self.env)
+        run_id, env = run.id, self.env
+
+        def confirmed(typed: str | None) -> None:
+            if typed is not None:
+                self.apply_plan(env, run_id, typed)
 
         from zenml_tui.ui.screens.confirm import ConfirmApply
 
-        self.push_screen(ConfirmApply(self.env, pane.model.counts, env.protected), confirmed)
+        self.push_screen(ConfirmApply(env, model.counts, protected), confirmed)
+
+    def apply_plan(self, environment: str, run_id: str, confirm_env: str | None) -> None:
+        """Apply the reviewed plan `run_id`; a protected environment is applied only when
+        `confirm_env` is its name (the application layer refuses otherwise)."""
+        self.running = "apply"
+        self._terraform("apply", environment, run_id, confirm_env)
 
     def action_cancel_run(self) -> None:
-        if self.running and self._engine is not None and self._engine.cancel():
+        ctx = self._ctx
+        if self.running and ctx is not None and ctx.cancel():
             self.notify(f"cancelling the {self.running}…")
 
-    def terraform_event(self, event: dict) -> None:
+    def terraform_event(self, event: dict[str, Any]) -> None:
         """Queue one of Terraform's events (called from the Terraform worker's thread)."""
         self._events.append(event)
         if not self._events_posted:
@@ -386,7 +424,7 @@ class ZenMLApp(App[None]):
     def _workspace_ready(self, message: WorkspaceReady) -> None:
         self.running = None
         if message.environment == self.env:
-            self.query_one("#plan-summary").update(
+            self.plan_summary(
                 f"workspace '{message.workspace}' selected: press f5 (or p) to plan {self.env}"
             )
 
@@ -405,12 +443,11 @@ class ZenMLApp(App[None]):
         self.notify(
             f"{run.kind} {run.outcome}: {run.message}",
             severity="information" if run.outcome == "applied" else "warning",
+            markup=False,
         )
         pane = self.plan_pane
         pane.run = message.outcome.plan_run
-        self.query_one("#plan-summary").update(
-            Text(f"{run.kind} {run.id}: {run.outcome}. {run.message}", style="bold")
-        )
+        self.plan_summary(Text(f"{run.kind} {run.id}: {run.outcome}. {run.message}", style="bold"))
         self.refresh_runs()
         self._next_refresh = 0.0
         self.refresh_server()
@@ -418,34 +455,54 @@ class ZenMLApp(App[None]):
     @on(OperationFailed)
     @_while_running
     def _failed(self, message: OperationFailed) -> None:
-        """The one place errors of workers end up."""
+        """The one place errors of workers end up: a notification with what failed and
+        what to do, the located diagnostics, and the Plan tab's log."""
         if self._later(self._failed, message):
             return
-        self.running = None
+        error = message.error
+        if message.what in ("plan", "apply", "workspace"):
+            self.running = None
         root = self.session.platform.root
-        detail = "\n".join(d.format(root) for d in message.diagnostics[:8])
+        detail = "\n".join(d.format(root) for d in error.diagnostics[:8])
+        hint = f"\n{error.hint}" if error.hint else ""
         self.notify(
-            f"{message.message}\n{detail}".strip(),
+            f"{error.message}{hint}\n{detail}".strip(),
             title=f"{message.what} failed",
-            severity="error",
+            severity="warning" if error.kind is Kind.CANCELLED else "error",
             timeout=12,
+            markup=False,
         )
         pane = self.plan_pane
-        pane.write_log(f"{message.what} failed: {message.message}")
-        for d in message.diagnostics:
+        pane.write_log(f"{message.what} failed: {error.one_line()}")
+        for d in error.diagnostics:
             pane.write_log(d.format(root))
         if message.what in ("plan", "apply", "workspace"):
-            self.query_one("#plan-summary").update(
-                Text(f"{message.what} failed (see the log)", style="bold red")
-            )
+            self.plan_summary(Text(f"{message.what} failed (see the log)", style="bold red"))
         self.refresh_runs()
 
     def refresh_runs(self) -> None:
         if not self._panes_ready:
             return  # `_mount_panes` calls again
-        from zenml_tui.terraform.runs import RunStore
+        self._runs_worker(self.env)
 
-        self.runs_pane.refresh_runs(RunStore(self.session.platform.state_dir / "runs"), self.env)
+    @work(thread=True, exclusive=True, group="runs")
+    def _runs_worker(self, environment: str) -> None:
+        from zenml_tui.ops.history import list_runs
+
+        try:
+            runs = list_runs(self.session, environment)
+        except OSError as exc:
+            from zenml_tui.errors import file_error
+
+            self.post_message(OperationFailed("reading the runs", file_error(exc, "read the runs")))
+            return
+        self.post_message(RunsLoaded(environment, runs))
+
+    @on(RunsLoaded)
+    @_while_running
+    def _runs_loaded(self, message: RunsLoaded) -> None:
+        if message.environment == self.env:
+            self.runs_pane.show_runs(message.runs)
 
     # -- the server -----------------------------------------------------------------------
     def _tick(self) -> None:
@@ -464,22 +521,17 @@ class ZenMLApp(App[None]):
 
     @work(thread=True, exclusive=True, group="server")
     def _server_worker(self, environment: str) -> None:
-        from zenml_tui.server.local import ServerError, server_for
-        from zenml_tui.server.rest import ZenMLError
-        from zenml_tui.terraform import operations as ops
+        from zenml_tui.ops.drift import status
 
-        platform = self.session.platform
+        def starting() -> None:
+            self.post_message(
+                ServerState(environment, None, "starting the local ZenML server…", True)
+            )
+
         try:
-            if platform.spec.environments[environment].server == "local":
-                server = server_for(platform)
-                if server.running() is None:
-                    self.post_message(
-                        ServerState(environment, None, "starting the local ZenML server…")
-                    )
-                    server.up()
-            report = ops.status(self.session, environment)
-        except (ServerError, ZenMLError, OSError) as exc:
-            self.post_message(ServerState(environment, None, str(exc)))
+            report = status(self.session, environment, start=True, on_starting=starting)
+        except ZenMLTUIError as exc:
+            self.post_message(ServerState(environment, None, exc.one_line()))
             return
         except Exception as exc:  # a server that answers nonsense is "down" too
             self.post_message(ServerState(environment, None, f"{type(exc).__name__}: {exc}"))
@@ -496,7 +548,7 @@ class ZenMLApp(App[None]):
             self._failures += 1
             delay = min(60.0, REFRESH_SECONDS * 2 ** min(self._failures, 4))
             self._server_text = f"unavailable, retrying in {delay:.0f} s"
-            if message.problem.startswith("starting"):
+            if message.starting:
                 self._server_text, delay = "starting…", 0.5
         else:
             self._failures = 0
@@ -538,8 +590,8 @@ class ZenMLApp(App[None]):
 
         def answer(yes: bool | None) -> None:
             if yes:
-                if self.running and self._engine is not None:
-                    self._engine.cancel()
+                if self.running and self._ctx is not None:
+                    self._ctx.cancel()
                 self.exit()
 
         from zenml_tui.ui.screens.confirm import YesNo
@@ -547,7 +599,17 @@ class ZenMLApp(App[None]):
         self.push_screen(YesNo(question), answer)
 
 
+def _internal(exc: Exception) -> ZenMLTUIError:
+    """A bug, wrapped so the one handler shows it (the app stays up)."""
+    return ZenMLTUIError(
+        f"internal error: {type(exc).__name__}: {exc}", kind=Kind.INTERNAL, hint="please report it"
+    )
+
+
 def run(
-    platform_dir: str | Path | None = None, environment: str | None = None, offline: bool = False
+    platform_dir: str | Path | None = None,
+    environment: str | None = None,
+    offline: bool = False,
+    terraform_bin: str | None = None,
 ) -> None:
-    ZenMLApp(platform_dir, environment, offline).run()
+    ZenMLApp(platform_dir, environment, offline, terraform_bin).run()

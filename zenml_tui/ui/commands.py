@@ -2,24 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import Protocol, cast
 
 from textual.command import Hit, Hits, Provider
 
+from zenml_tui.ops.session import Session
+
+
+class _Actions(Protocol):
+    """What the palette needs of the app (the app itself: a protocol keeps this module
+    from importing it)."""
+
+    session: Session
+
+    def switch_env(self, environment: str) -> None: ...
+    def action_plan(self) -> None: ...
+    def action_apply(self) -> None: ...
+    def action_cancel_run(self) -> None: ...
+    def action_save(self) -> None: ...
+    def action_refresh_server(self) -> None: ...
+    def action_help(self) -> None: ...
+
 
 class AppCommands(Provider):
-    def _commands(self) -> list[tuple[str, object, str]]:
-        app = self.app
-        out: list[tuple[str, object, str]] = []
-        for env in app.session.platform.spec.environments:  # type: ignore[attr-defined]
-            out.append((f"Switch to {env}", partial(app.switch_env, env), f"environment {env}"))  # type: ignore[attr-defined]
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        app = cast(_Actions, self.app)
+        out: list[tuple[str, Callable[[], object], str]] = [
+            (f"Switch to {env}", partial(app.switch_env, env), f"environment {env}")
+            for env in app.session.platform.spec.environments
+        ]
         out += [
-            ("Plan", app.action_plan, "plan the current environment"),  # type: ignore[attr-defined]
-            ("Apply reviewed plan", app.action_apply, "apply the plan under review"),  # type: ignore[attr-defined]
-            ("Cancel run", app.action_cancel_run, "stop the running plan or apply"),  # type: ignore[attr-defined]
-            ("Save layer", app.action_save, "write the edited layer"),  # type: ignore[attr-defined]
-            ("Refresh server", app.action_refresh_server, "reload the live server state"),  # type: ignore[attr-defined]
-            ("Help", app.action_help, "show the keys"),  # type: ignore[attr-defined]
+            ("Plan", app.action_plan, "plan the current environment"),
+            ("Apply reviewed plan", app.action_apply, "apply the plan under review"),
+            ("Cancel run", app.action_cancel_run, "stop the running plan or apply"),
+            ("Save layer", app.action_save, "write the edited layer"),
+            ("Refresh server", app.action_refresh_server, "reload the live server state"),
+            ("Help", app.action_help, "show the keys"),
         ]
         return out
 
@@ -28,8 +48,8 @@ class AppCommands(Provider):
         for name, callback, help_text in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)  # type: ignore[arg-type]
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands():
-            yield Hit(1.0, name, callback, help=help_text)  # type: ignore[arg-type]
+            yield Hit(1.0, name, callback, help=help_text)

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+from zenml_tui.errors import ZenMLTUIError
+
+if TYPE_CHECKING:
+    from zenml_tui.ops.drift import StatusReport
+    from zenml_tui.ops.history import Run
+    from zenml_tui.ops.plans import ApplyOutcome, PlanOutcome
+    from zenml_tui.platform.engine import ScopeResult
 
 
 @dataclass
 class MergeDone(Message):
     """A scope was merged (from files and the editor's buffer)."""
 
-    result: Any  # ScopeResult
+    result: ScopeResult
     generation: int
 
 
@@ -23,30 +31,31 @@ class TerraformEvents(Message):
 
 @dataclass
 class PlanDone(Message):
-    outcome: Any  # PlanOutcome
+    outcome: PlanOutcome
 
 
 @dataclass
 class ApplyDone(Message):
-    outcome: Any  # ApplyOutcome
+    outcome: ApplyOutcome
 
 
 @dataclass
 class OperationFailed(Message):
-    """A plan, apply or save failed; `diagnostics` are located config errors."""
+    """Any worker's failure, for the app's one error handler (a bug arrives as an error
+    of kind INTERNAL)."""
 
     what: str
-    message: str
-    diagnostics: list[Any]
+    error: ZenMLTUIError
 
 
 @dataclass
 class ServerState(Message):
-    """The environment's server: `report` is a StatusReport, or None with `problem`."""
+    """The environment's server: `report`, or None with the `problem`."""
 
     environment: str
-    report: Any
+    report: StatusReport | None
     problem: str = ""
+    starting: bool = False
 
 
 @dataclass
@@ -55,3 +64,19 @@ class WorkspaceReady(Message):
 
     environment: str
     workspace: str
+
+
+@dataclass
+class RunsLoaded(Message):
+    """The environment's run history, read off the event loop."""
+
+    environment: str
+    runs: list[Run]
+
+
+@dataclass
+class RunLog(Message):
+    """One run's record and event log, for the Runs tab."""
+
+    run: Run
+    lines: list[str]

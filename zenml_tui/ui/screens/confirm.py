@@ -3,8 +3,6 @@ yes/no, the environment picker and the help screen."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -13,9 +11,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 
+from zenml_tui.ops.confirm import matches
+from zenml_tui.platform.definition import Environment
 
-class ConfirmApply(ModalScreen[bool]):
-    """Lists the counts by action; a protected environment needs its name typed."""
+
+class ConfirmApply(ModalScreen[str | None]):
+    """Lists the counts by action; a protected environment needs its name typed. Gives
+    the name as confirmed (the application layer checks it again), None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "cancel")]
 
@@ -46,21 +48,25 @@ class ConfirmApply(ModalScreen[bool]):
 
     @on(Input.Changed, "#typed")
     def _typed(self, event: Input.Changed) -> None:
-        self.query_one("#yes", Button).disabled = event.value.strip() != self.environment
+        self.query_one("#yes", Button).disabled = not matches(self.environment, event.value)
 
     @on(Input.Submitted, "#typed")
     def _submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip() == self.environment:
-            self.dismiss(True)
+        if matches(self.environment, event.value):
+            self.dismiss(event.value)
 
     @on(Button.Pressed, "#yes")
     def _yes(self) -> None:
-        if not self.protected or self.query_one("#typed", Input).value.strip() == self.environment:
-            self.dismiss(True)
+        if not self.protected:
+            self.dismiss(self.environment)
+            return
+        typed = self.query_one("#typed", Input).value
+        if matches(self.environment, typed):
+            self.dismiss(typed)
 
     @on(Button.Pressed, "#no")
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        self.dismiss(None)
 
 
 class YesNo(ModalScreen[bool]):
@@ -89,7 +95,7 @@ class YesNo(ModalScreen[bool]):
 class EnvPicker(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "cancel")]
 
-    def __init__(self, environments: dict[str, Any], current: str) -> None:
+    def __init__(self, environments: dict[str, Environment], current: str) -> None:
         super().__init__()
         self.environments, self.current = environments, current
 

@@ -4,8 +4,9 @@ errors (selecting one moves the cursor there)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -13,11 +14,22 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, OptionList, Select, Static, TextArea, Tree
 from textual.widgets.option_list import Option
+from textual.widgets.text_area import Edit, EditResult
+from textual.widgets.tree import TreeNode
 
-from zenml_tui.fsutil import write_atomic
+from zenml_tui.errors import Diagnostic, ZenMLTUIError
+from zenml_tui.ops import layers
+from zenml_tui.ops.session import Session
+from zenml_tui.platform.definition import Scope
 from zenml_tui.platform.nodes import LIST, MAP, REQUIRED, MNode, display, format_path
 from zenml_tui.ui.latest import LatestJob
 from zenml_tui.ui.messages import MergeDone
+
+if TYPE_CHECKING:
+    from zenml_tui.ops.config import FlavorSchemas
+    from zenml_tui.platform.engine import ScopeResult
+
+TreePath = tuple[str | int, ...]
 
 
 class LayerEditor(TextArea):
@@ -25,13 +37,13 @@ class LayerEditor(TextArea):
     message has travelled the queue behind the editor's own repaint: the merge runs in
     its thread while the editor draws the keystroke (about 12 ms sooner)."""
 
-    def edit(self, edit: Any) -> Any:
+    def edit(self, edit: Edit) -> EditResult:
         result = super().edit(edit)
         pane = self.parent
         while pane is not None and not isinstance(pane, ConfigPane):
             pane = pane.parent
         if pane is not None:
-            pane._edited()
+            pane.text_edited()
         return result
 
 
@@ -40,16 +52,16 @@ class ConfigPane(Vertical):
 
     def __init__(self) -> None:
         super().__init__(id="config")
-        self.session: Any = None
-        self.scope: Any = None
+        self.session: Session | None = None
+        self.scope: Scope | None = None
         self.layer_paths: list[Path] = []
         self.current: Path | None = None
         self.buffers: dict[Path, str] = {}  # unsaved texts
         self.saved: dict[Path, str] = {}  # what is on disk
         self.generation = 0
-        self.last_good: Any = None
-        self.errors: list[Any] = []
-        self.flavors: dict | None = None
+        self.last_good: ScopeResult | None = None
+        self.errors: list[Diagnostic] = []
+        self.flavors: FlavorSchemas | None = None
         self._flavors_read = False
         self._dirty = False  # a merge was asked for while held
         self._merges = LatestJob("merge", self._merge)
@@ -57,8 +69,8 @@ class ConfigPane(Vertical):
         self._draft_request: dict[Path, str] = {}
         self._loading = False
         self._held = True  # no merge before `release`
-        self._tree_nodes: dict[tuple, Any] = {}  # preview tree nodes by path
-        self._tree_root: Any = None  # the merged tree the preview shows
+        self._tree_nodes: dict[TreePath, TreeNode[TreePath]] = {}  # preview nodes by path
+        self._tree_root: MNode | None = None  # the merged tree the preview shows
         self._tree_layer = ""
         self._error_lines: list[str] | None = None
         self._state: Text | None = None
@@ -76,7 +88,12 @@ class ConfigPane(Vertical):
                 yield OptionList(id="errors")
 
     # -- scope and layers ---------------------------------------------------------------
-    def set_scope(self, session: Any, scope: Any) -> None:
+    @property
+    def _session(self) -> Session:
+        assert self.session is not None, "set_scope first"
+        return self.session
+
+    def set_scope(self, session: Session, scope: Scope) -> None:
         self.session, self.scope = session, scope
         self._flavors_read = False  # re-read in the next merge: the server may have new ones
         platform = session.platform
@@ -93,18 +110,29 @@ class ConfigPane(Vertical):
         self.open_layer(keep)
 
     def draft_path(self, path: Path) -> Path:
-        platform = self.session.platform
-        return platform.state_dir / "drafts" / (str(path.relative_to(platform.root)) + ".draft")
+        return layers.draft_path(self._session, path)
 
     def open_layer(self, path: Path) -> None:
-        if path not in self.saved:
-            self.saved[path] = path.read_text(encoding="utf-8") if path.is_file() else ""
-            draft = self.draft_path(path)
-            if draft.is_file() and draft.read_text(encoding="utf-8") != self.saved[path]:
-                self.buffers[path] = draft.read_text(encoding="utf-8")
-                self.app.notify(f"restored an unsaved draft of {path.name}", title="draft")
-        self.current = path
         editor = self.query_one("#editor", TextArea)
+        if path not in self.saved:
+            try:
+                text = layers.read_layer(self._session, path)
+            except ZenMLTUIError as exc:
+                # nothing to edit: the editor must not offer to overwrite what it cannot show
+                self.app.notify(exc.one_line(), title="cannot edit", severity="error", markup=False)
+                self.current = None
+                self._loading = True
+                editor.load_text("")
+                editor.read_only = True
+                self._loading = False
+                self.schedule_merge(0)
+                return
+            self.saved[path] = text.saved
+            if text.draft is not None:
+                self.buffers[path] = text.draft
+                self.app.notify(f"restored an unsaved draft of {path.name}", title="draft")
+        editor.read_only = False
+        self.current = path
         self._loading = True
         editor.load_text(self.buffers.get(path, self.saved[path]))
         self._seen_text = editor.text
@@ -120,7 +148,7 @@ class ConfigPane(Vertical):
 
     # -- editing ------------------------------------------------------------------------
     @on(TextArea.Changed, "#editor")
-    def _edited(self) -> None:
+    def text_edited(self) -> None:
         """Every change of the text (undo and redo included) ends here; an edit typed
         arrives earlier through `LayerEditor.edit` and is not merged twice."""
         if self._loading or self.current is None:
@@ -162,23 +190,23 @@ class ConfigPane(Vertical):
     def _merge(self) -> None:
         """(The merge thread.) Merge the scope from the files and the newest unsaved
         buffers, post the result, then have the draft thread keep them."""
-        from zenml_tui.platform.flavorcheck import check_scope
+        from zenml_tui.ops.config import cached_flavors, preview
 
-        generation, scope, buffers = self.generation, self.scope, dict(self.buffers)
+        session, scope = self._session, self.scope
+        generation, buffers = self.generation, dict(self.buffers)
+        assert scope is not None
+        result = self.last_good
         try:
             if not self._flavors_read:  # the server's flavor schemas, as last cached
-                from zenml_tui.platform.operations import cached_flavors
-
-                self.flavors, self._flavors_read = cached_flavors(self.session), True
-            with self.session.lock:
-                result = self.session.engine.scope(scope, buffers)
-            if self.flavors and not result.errors:
-                result.errors.extend(check_scope(result, self.flavors))
+                self.flavors, self._flavors_read = cached_flavors(session), True
+            result = preview(session, scope, buffers, self.flavors)
         except Exception as exc:  # never let a merge bug take the editor down
             self.app.call_from_thread(
-                self.app.notify, f"preview failed: {type(exc).__name__}: {exc}", severity="error"
+                self.app.notify,
+                f"preview failed: {type(exc).__name__}: {exc}",
+                severity="error",
+                markup=False,
             )
-            result = self.last_good
         if result is not None:
             self.post_message(MergeDone(result, generation))
         self._draft_request = buffers
@@ -189,15 +217,14 @@ class ConfigPane(Vertical):
         drafts of layers that are saved again."""
         buffers = self._draft_request
         try:
-            for path in list(self.draft_candidates(buffers)):
-                draft = self.draft_path(path)
-                if path in buffers:
-                    write_atomic(draft, buffers[path], mode=0o600)
-                elif draft.exists():
-                    draft.unlink()
-        except OSError as exc:
+            layers.keep_drafts(self._session, self.draft_candidates(buffers), buffers)
+        except ZenMLTUIError as exc:
             self.app.call_from_thread(
-                self.app.notify, f"could not keep a draft: {exc}", severity="error"
+                self.app.notify,
+                exc.one_line(),
+                title="draft not kept",
+                severity="error",
+                markup=False,
             )
 
     def draft_candidates(self, buffers: dict[Path, str]) -> list[Path]:
@@ -233,22 +260,22 @@ class ConfigPane(Vertical):
         if state != self._state:
             self._state = state
             self.query_one("#preview-state", Label).update(state, layout=False)
-        root = self.session.platform.root
+        root = self._session.platform.root
         lines = [f"{d.location(root)}: {d.code.value} {d.message}" for d in result.errors]
         if lines != self._error_lines:  # most keystrokes change no error: no relayout
             self._error_lines = lines
             errors = self.query_one("#errors", OptionList)
             errors.clear_options()
-            errors.add_options([Option(line, id=str(i)) for i, line in enumerate(lines)])
+            errors.add_options([Option(Text(line), id=str(i)) for i, line in enumerate(lines)])
 
-    def fill_tree(self, result: Any) -> None:
+    def fill_tree(self, result: ScopeResult) -> None:
         """Show the merged tree. Merges share the subtrees an edit did not touch, so the
         usual keystroke walks only the changed path and relabels the values that differ;
         the tree is rebuilt when its shape changes."""
         tree = self.query_one("#preview", Tree)
         layer = self.layer_label(self.current)
 
-        def label(key: Any, child: MNode) -> Text:
+        def label(key: str | int, child: MNode) -> Text:
             value = "!required (unset)" if child.kind == REQUIRED else display(child.value)
             text = Text(f"{key}: ")
             text.append(value, style="bold reverse" if child.prov.layer == layer else "")
@@ -266,35 +293,43 @@ class ConfigPane(Vertical):
         ):
             self._tree_root = result.tree
             return
-        rows: list[tuple[tuple, bool, Any]] = []  # (path, is_branch, label or (key, node))
+        rows: list[tuple[TreePath, MNode | None, str | int]] = []  # (path, leaf or None, key)
 
-        def collect(node: MNode, path: tuple) -> None:
-            items = node.value.items() if node.kind == MAP else enumerate(node.value)
+        def collect(node: MNode, path: TreePath) -> None:
+            items: Iterator[tuple[str | int, MNode]] = (
+                iter(node.value.items()) if node.kind == MAP else enumerate(node.value)
+            )
             for key, child in items:
                 cpath = (*path, key)
                 if child.kind in (MAP, LIST):
-                    rows.append((cpath, True, str(key)))
+                    rows.append((cpath, None, key))
                     collect(child, cpath)
                 else:
-                    rows.append((cpath, False, (key, child)))
+                    rows.append((cpath, child, key))
 
         collect(result.tree, ())
         expanded = {n.data for n in self._walk_nodes(tree.root) if n.is_expanded and n.data}
         tree.clear()
         tree.root.data = ()
         self._tree_nodes = {(): tree.root}
-        for path, branch, item in rows:
+        for path, leaf, key in rows:
             parent = self._tree_nodes[path[:-1]]
-            if branch:
+            if leaf is None:
                 expand = path in expanded or len(path) < 2
-                self._tree_nodes[path] = parent.add(item, data=path, expand=expand)
+                self._tree_nodes[path] = parent.add(Text(str(key)), data=path, expand=expand)
             else:
-                self._tree_nodes[path] = parent.add_leaf(label(*item), data=path)
+                self._tree_nodes[path] = parent.add_leaf(label(key, leaf), data=path)
         self._tree_root = result.tree
         self._tree_layer = layer
         tree.root.expand()
 
-    def _relabel(self, old: MNode, new: MNode, path: tuple, label: Any) -> bool:
+    def _relabel(
+        self,
+        old: MNode,
+        new: MNode,
+        path: TreePath,
+        label: Callable[[str | int, MNode], Text],
+    ) -> bool:
         """Relabel the leaves of `new` that differ from `old`; False when the shape
         differs (then the caller rebuilds)."""
         if old is new:
@@ -304,7 +339,9 @@ class ConfigPane(Vertical):
         if new.kind == MAP:
             if list(old.value) != list(new.value):
                 return False
-            pairs: Any = ((k, old.value[k], c) for k, c in new.value.items())
+            pairs: Iterator[tuple[str | int, MNode, MNode]] = (
+                (k, old.value[k], c) for k, c in new.value.items()
+            )
         else:
             if len(old.value) != len(new.value):
                 return False
@@ -325,30 +362,33 @@ class ConfigPane(Vertical):
                 self._tree_nodes[cpath].set_label(label(key, after))
         return True
 
-    def _walk_nodes(self, node: Any):
+    def _walk_nodes(self, node: TreeNode[TreePath]) -> Iterator[TreeNode[TreePath]]:
         yield node
         for child in node.children:
             yield from self._walk_nodes(child)
 
     def layer_label(self, path: Path | None) -> str:
-        for ref in self.session.platform.layers_for(self.scope):
-            if self.session.platform.layer_path(ref) == path:
+        platform = self._session.platform
+        assert self.scope is not None
+        for ref in platform.layers_for(self.scope):
+            if platform.layer_path(ref) == path:
                 return ref.label
         return ""
 
     @on(Tree.NodeHighlighted, "#preview")
-    def _show_provenance(self, event: Tree.NodeHighlighted) -> None:
+    def _show_provenance(self, event: Tree.NodeHighlighted[TreePath]) -> None:
         path = event.node.data
         if not path or self.last_good is None:
             return
-        from zenml_tui.platform.explain import ExplainError, explain
+        from zenml_tui.ops.config import explain_in
 
+        provenance = self.query_one("#provenance", Static)
         try:
-            ex = explain(self.last_good, format_path(path))
-        except ExplainError as exc:
-            self.query_one("#provenance", Static).update(str(exc))
+            ex = explain_in(self.last_good, format_path(path))
+        except ZenMLTUIError as exc:
+            provenance.update(Text(exc.message))
             return
-        self.query_one("#provenance", Static).update(ex.format(self.session.platform.root))
+        provenance.update(Text(ex.format(self._session.platform.root)))
 
     @on(OptionList.OptionSelected, "#errors")
     def _jump_to_error(self, event: OptionList.OptionSelected) -> None:
@@ -364,15 +404,14 @@ class ConfigPane(Vertical):
 
     # -- saving ---------------------------------------------------------------------------
     def save(self) -> Path | None:
-        """Write the current layer atomically; the draft goes away."""
+        """Write the current layer atomically; the draft goes away. On failure (a full
+        disk, a read-only file) the edit stays unsaved, and kept as a draft."""
         path = self.current
         if path is None or path not in self.buffers:
             return None
-        text = self.buffers.pop(path)
-        write_atomic(path, text)
+        text = self.buffers[path]
+        layers.save_layer(self._session, path, text)
+        del self.buffers[path]
         self.saved[path] = text
-        draft = self.draft_path(path)
-        if draft.exists():
-            draft.unlink()
         self.schedule_merge(0)
         return path

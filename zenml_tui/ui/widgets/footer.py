@@ -7,15 +7,14 @@ rebuilt."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from textual.screen import Screen
 from textual.widgets import Footer
 
 
 class KeyFooter(Footer):
-    _shown_keys: tuple | None = None
+    _shown_keys: tuple[tuple[str, str, bool, str], ...] | None = None
 
-    def bindings_changed(self, screen: Any) -> None:
+    def bindings_changed(self, screen: Screen[object]) -> None:
         shown = tuple(
             (binding.key, binding.description, enabled, tooltip)
             for (_, binding, enabled, tooltip) in screen.active_bindings.values()

@@ -9,7 +9,7 @@ per frame however fast Terraform reports."""
 from __future__ import annotations
 
 import gc
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -18,6 +18,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Log, Select, Static
 
 from zenml_tui.ui.widgets.change_list import STYLE, ChangeList
+
+if TYPE_CHECKING:
+    from zenml_tui.ops.plans import PlanModel, PlanOutcome, ResourceChange, Run
 
 ORDER = ("create", "update", "replace", "delete", "read", "no-op")
 # planned changes are the list itself; the log keeps the rest of what Terraform says
@@ -28,11 +31,11 @@ FLUSH_SECONDS = 0.1
 class PlanPane(Vertical):
     def __init__(self) -> None:
         super().__init__(id="plan")
-        self.model: Any = None
-        self.run: Any = None
+        self.model: PlanModel | None = None
+        self.run: Run | None = None
         self._seen: set[str] = set()
-        self._by_address: dict[str, Any] = {}
-        self._groups: dict[str, list[Any]] = {}
+        self._by_address: dict[str, ResourceChange] = {}
+        self._groups: dict[str, list[ResourceChange]] = {}
         self._pending_rows: list[tuple[str, str]] = []
         self._pending_log: list[str] = []
 
@@ -87,29 +90,29 @@ class PlanPane(Vertical):
             lines, self._pending_log = self._pending_log, []
             self.query_one(Log).write_lines(lines)
 
-    def show(self, outcome: Any) -> None:
+    def show(self, outcome: PlanOutcome) -> None:
         self._pending_rows = []
-        self.run, self.model = outcome.run, outcome.model
-        if self.model is None:
+        self.run, self.model = run, model = outcome.run, outcome.model
+        if model is None:
             self.query_one("#plan-summary", Static).update("plan cancelled")
             return
-        self._by_address = {c.address: c for c in self.model.changes}
-        self._groups = self.model.by_action()
+        self._by_address = {c.address: c for c in model.changes}
+        self._groups = model.by_action()
         # the review lives until the next plan and is acyclic: out of the collector's way
         # (a full collection over 10,000 changes would stall the screen ~20 ms more)
         gc.freeze()
-        counts = self.model.counts
-        text = Text(f"plan {self.run.id}: ")
+        counts = model.counts
+        text = Text(f"plan {run.id}: ")
         for action in ORDER[:-1]:
             text.append(f"{counts.get(action, 0)} {action}  ", style=STYLE[action])
-        if self.model.drift:
-            text.append(f"{len(self.model.drift)} drifted  ", style="bold red")
-        text.append("(f6 applies)" if self.run.outcome == "changes" else "no changes", style="bold")
+        if model.drift:
+            text.append(f"{len(model.drift)} drifted  ", style="bold red")
+        text.append("(f6 applies)" if run.outcome == "changes" else "no changes", style="bold")
         self.query_one("#plan-summary", Static).update(text)
         self.refill()
-        for change in self.model.drift:
+        for change in model.drift:
             self.write_log(f"drift: {change.address} changed outside Terraform ({change.action})")
-        for out in self.model.outputs:
+        for out in model.outputs:
             self.write_log(f"output {out.name}: {out.action}")
         self._flush()
 
@@ -145,11 +148,8 @@ class PlanPane(Vertical):
         text = Text(f"{change.address}\n", style="bold")
         if change.reason:
             text.append(f"{change.reason}\n", style="magenta")
-        from zenml_tui.terraform.plan import _ABSENT
-
         for d in change.diffs():
-            before = "" if d.before is _ABSENT else str(d.before)
-            after = "" if d.after is _ABSENT else str(d.after)
+            before, after = str(d.before), str(d.after)  # an absent side shows as ""
             text.append(f"  {d.path}: ", style="bold")
             text.append(before, style="red")
             text.append(" → ")

@@ -3,12 +3,15 @@ server, which this platform manages, and drift."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
+
+if TYPE_CHECKING:
+    from zenml_tui.ops.drift import StatusReport
 
 
 class ServerPane(Vertical):
@@ -24,7 +27,7 @@ class ServerPane(Vertical):
             "kind", "name", "type", "managed", "drift"
         )
 
-    def show(self, report: Any, problem: str) -> None:
+    def show(self, report: StatusReport | None, problem: str) -> None:
         state = self.query_one("#server-state", Static)
         if report is None:
             state.update(Text(f"server unavailable: {problem} (retrying)", style="bold yellow"))
@@ -38,13 +41,18 @@ class ServerPane(Vertical):
         for obj in report.objects:
             managed = Text("managed", style="green") if obj.managed else Text("other", style="dim")
             table.add_row(
-                obj.kind, obj.name, obj.detail, managed, Text(obj.drift, style="red"), key=obj.id
+                Text(obj.kind),
+                Text(obj.name),
+                Text(obj.detail),
+                managed,
+                Text(obj.drift, style="red"),
+                key=obj.id,
             )
         for gone in report.missing:
             table.add_row(
-                gone.kind,
-                gone.name,
-                gone.address,
+                Text(gone.kind),
+                Text(gone.name),
+                Text(gone.address),
                 Text("managed", style="green"),
                 Text(gone.drift, style="red"),
                 key=gone.id,

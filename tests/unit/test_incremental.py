@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from zenml_tui.bundled import example_platform
+from zenml_tui.ops.session import open_session
 from zenml_tui.platform.incremental import patch_one_line
 from zenml_tui.platform.nodes import walk
-from zenml_tui.platform.operations import open_platform
 from zenml_tui.platform.yamlload import parse_text
-from zenml_tui.resources import example_platform
 
 VALUE_LINE = re.compile(r"^( *)([A-Za-z_][\w.-]*): (\S.*)$")
 
@@ -65,7 +65,7 @@ def platform_copy(tmp_path_factory) -> Path:
 )
 @given(st.data())
 def test_fast_path_equals_full_parse(platform_copy: Path, data) -> None:
-    session = open_platform(platform_copy)
+    session = open_session(platform_copy)
     p = session.platform
     scope = p.scope(data.draw(st.sampled_from(["local", "dev", "prod"])), project="fraud_detection")
     ref = data.draw(st.sampled_from(p.layers_for(scope)))
@@ -79,20 +79,20 @@ def test_fast_path_equals_full_parse(platform_copy: Path, data) -> None:
     edited[i] = f"{m.group(1)}{m.group(2)}: {data.draw(NEW_VALUES)}"
     text = "\n".join(edited)
 
-    session.engine.scope(scope)  # the file's own text is the last one seen
-    fast = session.engine.scope(scope, {path: text})
-    full = open_platform(platform_copy).engine.scope(scope, {path: text})
+    session.layering.scope(scope)  # the file's own text is the last one seen
+    fast = session.layering.scope(scope, {path: text})
+    full = open_session(platform_copy).layering.scope(scope, {path: text})
     assert snapshot(fast) == snapshot(full)
 
 
 def test_fast_path_is_taken_for_a_value_edit(example_copy: Path) -> None:
-    session = open_platform(example_copy)
+    session = open_session(example_copy)
     scope = session.platform.scope("prod", "training")
     path = example_copy / "layers/env/prod.yaml"
     text = path.read_text()
-    session.engine.scope(scope)
+    session.layering.scope(scope)
     for typed in ("n1-standard-1", "n1-standard-16", "n1-standard-32"):
-        r = session.engine.scope(scope, {path: text.replace("n1-standard-8", typed)})
+        r = session.layering.scope(scope, {path: text.replace("n1-standard-8", typed)})
         assert r.layers[1].incremental
         assert r.plain()["components"]["step_operator"]["configuration"]["machine_type"] == typed
     assert (path.read_text()) == text

@@ -10,9 +10,10 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.tfharness import restore_environ, set_environ, terraform_environment
-from zenml_tui.platform.operations import open_platform
-from zenml_tui.server.local import server_for
-from zenml_tui.terraform import operations as ops
+from zenml_tui.errors import Kind, ZenMLTUIError
+from zenml_tui.ops import drift, plans
+from zenml_tui.ops.servers import local_server
+from zenml_tui.ops.session import open_session
 
 FAKE_SECRETS = {
     "ACME_GCP_DEV_SA_JSON": '{"type": "service_account", "project_id": "acme-dev"}',
@@ -26,7 +27,7 @@ FAKE_SECRETS = {
 def platform(tmp_path_factory):
     import shutil
 
-    from zenml_tui.resources import example_platform
+    from zenml_tui.bundled import example_platform
 
     root = tmp_path_factory.mktemp("e2e") / "acme-ml"
     shutil.copytree(example_platform(), root, ignore=shutil.ignore_patterns(".zenml-tui"))
@@ -34,8 +35,8 @@ def platform(tmp_path_factory):
     try:
         yield root
     finally:
-        session = open_platform(root)
-        server_for(session.platform).down()
+        session = open_session(root)
+        local_server(session).down()
         restore_environ(saved)
 
 
@@ -56,8 +57,8 @@ def ours(client, platform_name: str, environment: str | None = None) -> dict[str
 
 
 def test_local_plan_apply_edit_stale_destroy(platform: Path) -> None:
-    session = open_platform(platform)
-    plan = asyncio.run(ops.plan(session, "local"))
+    session = open_session(platform)
+    plan = asyncio.run(plans.plan(session, "local"))
     assert plan.run.outcome == "changes"
     assert plan.model is not None
     creates = {c.address for c in plan.model.changes if c.action == "create"}
@@ -65,9 +66,9 @@ def test_local_plan_apply_edit_stale_destroy(platform: Path) -> None:
     assert 'module.team["training"].zenml_stack_component.team["experiment_tracker"]' in creates
     assert 'module.project["fraud_detection"].zenml_stack.project' in creates
 
-    applied = asyncio.run(ops.apply(session, "local"))
+    applied = asyncio.run(plans.apply(session, "local"))
     assert applied.run.outcome == "applied" and applied.plan_run.id == plan.run.id
-    client = server_for(session.platform).client()
+    client = local_server(session).client()
     objects = ours(client, "acme-ml", "local")
     stacks = {s["name"]: s for s in objects["/stacks"]}
     assert set(stacks) == {
@@ -94,13 +95,13 @@ def test_local_plan_apply_edit_stale_destroy(platform: Path) -> None:
         "experiment_tracker": "local-training-experiment-tracker",
     }
     # an apply consumes its plan
-    with pytest.raises(ops.StalePlanError, match="already applied"):
-        asyncio.run(ops.apply(session, "local", plan.run.id))
+    with pytest.raises(ZenMLTUIError, match="already applied") as stale:
+        asyncio.run(plans.apply(session, "local", plan.run.id))
 
     # a one-line edit of a project layer: exactly the matching in-place update
     layer = platform / "layers" / "project" / "fraud_detection.yaml"
     layer.write_text(layer.read_text().replace("confidential", "restricted"))
-    edit = asyncio.run(ops.plan(session, "local"))
+    edit = asyncio.run(plans.plan(session, "local"))
     assert edit.model is not None
     changed = [c for c in edit.model.changes if c.action != "no-op"]
     assert [(c.address, c.action) for c in changed] == [
@@ -114,16 +115,18 @@ def test_local_plan_apply_edit_stale_destroy(platform: Path) -> None:
 
     # stale: the layer changes again before the apply
     layer.write_text(layer.read_text().replace("restricted", "internal"))
-    with pytest.raises(ops.StalePlanError, match="configuration"):
-        asyncio.run(ops.apply(session, "local", edit.run.id))
+    assert stale.value.kind is Kind.STALE_PLAN
+    with pytest.raises(ZenMLTUIError, match="configuration") as stale:
+        asyncio.run(plans.apply(session, "local", edit.run.id))
     layer.write_text(layer.read_text().replace("internal", "restricted"))
-    asyncio.run(ops.apply(session, "local", edit.run.id))  # the same inputs again: fresh
+    assert stale.value.kind is Kind.STALE_PLAN
+    asyncio.run(plans.apply(session, "local", edit.run.id))  # the same inputs again: fresh
     store = client.list_all("/components", name="local-fraud-detection-artifact-store")[0]
     store = client.get(f"/components/{store['id']}", hydrate="true")
     assert store["metadata"]["labels"]["data_classification"] == "restricted"
 
     # status: in sync, then a component deleted behind Terraform's back is drift
-    report = ops.status(session, "local")
+    report = drift.status(session, "local")
     assert report.drifted == []
     assert {o.name for o in report.objects if o.managed} >= set(stacks)
     assert not any(o.managed for o in report.objects if o.name == "default")
@@ -136,7 +139,7 @@ def test_local_plan_apply_edit_stale_destroy(platform: Path) -> None:
         }
         client.put(f"/stacks/{stack['id']}", {"components": {k: v for k, v in comps.items() if v}})
     client.delete(f"/components/{tracker['id']}")
-    report = ops.status(session, "local")
+    report = drift.status(session, "local")
     assert [(m.name, m.address) for m in report.missing] == [
         (
             "local-training-experiment-tracker",
@@ -158,30 +161,32 @@ def test_local_plan_apply_edit_stale_destroy(platform: Path) -> None:
             "labels": {"platform": "acme-ml", "environment": "local"},
         },
     )
-    report = ops.status(session, "local")
+    report = drift.status(session, "local")
     (not_in_state,) = [o for o in report.objects if o.id == stray["id"]]
     assert not_in_state.managed and "not in the Terraform state" in not_in_state.drift
     r = run_cli("status", "--env", "local", "--platform", str(platform))
-    assert r.returncode == 2 and "deleted on the server behind Terraform's back" in r.stdout
+    assert r.returncode == 0 and "deleted on the server behind Terraform's back" in r.stdout
+    r = run_cli("status", "--env", "local", "--detailed-exitcode", "--platform", str(platform))
+    assert r.returncode == 2, r.stderr
     client.delete(f"/components/{stray['id']}")
 
     # destroy empties the server of our objects
-    gone = asyncio.run(ops.destroy(session, "local"))
+    gone = asyncio.run(plans.destroy(session, "local"))
     assert gone.run.outcome == "applied"
     assert all(not v for v in ours(client, "acme-ml", "local").values())
 
 
 def test_every_environment_in_its_own_workspace(platform: Path) -> None:
-    session = open_platform(platform)
+    session = open_session(platform)
     envs = ("local", "dev", "staging", "prod")
     for env in envs:
-        plan = asyncio.run(ops.plan(session, env))
+        plan = asyncio.run(plans.plan(session, env))
         assert plan.run.outcome == "changes", env
-        asyncio.run(ops.apply(session, env))
+        asyncio.run(plans.apply(session, env, confirm_env=env))
     state = session.platform.state_dir / "state"
     for env in envs:
         assert (state / env / "terraform.tfstate").is_file()
-    client = server_for(session.platform).client()
+    client = local_server(session).client()
     prod = ours(client, "acme-ml", "prod")
     connectors = {c["name"]: c for c in prod["/service_connectors"]}
     assert set(connectors) == {
@@ -198,24 +203,27 @@ def test_every_environment_in_its_own_workspace(platform: Path) -> None:
     assert dev_step["metadata"]["configuration"]["machine_type"] == "n1-standard-4"
     # nothing left to do anywhere; then tear everything down again
     for env in envs:
-        assert asyncio.run(ops.plan(session, env)).run.outcome == "no-changes", env
+        assert asyncio.run(plans.plan(session, env)).run.outcome == "no-changes", env
     for env in envs:
-        asyncio.run(ops.destroy(session, env))
+        asyncio.run(plans.destroy(session, env, confirm_env=env))
     assert all(not v for v in ours(client, "acme-ml").values())
 
 
 def test_cli_plan_exit_codes_and_protected_apply(platform: Path) -> None:
     env = {**FAKE_SECRETS}
     r = run_cli("plan", "--env", "prod", "--platform", str(platform), env=env)
-    assert r.returncode == 2, r.stderr
+    assert r.returncode == 0, r.stderr  # changes are a success, as in Terraform
     assert "prod: " in r.stdout and "to create" in r.stdout
+    detailed = ("--detailed-exitcode", "--platform", str(platform))
+    r = run_cli("plan", "--env", "prod", *detailed, env=env)
+    assert r.returncode == 2, r.stderr
     r = run_cli("apply", "--env", "prod", "--yes", "--platform", str(platform), env=env)
     assert r.returncode == 1 and "--confirm-env prod" in r.stderr
     r = run_cli(
         "apply", "--env", "prod", "--confirm-env", "prod", "--platform", str(platform), env=env
     )
     assert r.returncode == 0, r.stderr
-    r = run_cli("plan", "--env", "prod", "--platform", str(platform), env=env)
+    r = run_cli("plan", "--env", "prod", *detailed, env=env)
     assert r.returncode == 0, r.stderr
     r = run_cli("runs", "--env", "prod", "--platform", str(platform))
     assert "apply" in r.stdout and "applied" in r.stdout

@@ -7,16 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
-from zenml_tui.platform.operations import merge_scope, open_platform, tfvars, validate
-from zenml_tui.resources import example_platform
+from tests.conftest import cli
+from zenml_tui.bundled import example_platform
+from zenml_tui.ops.config import merge_scope, tfvars, validate
+from zenml_tui.ops.session import open_session
 
 ENVS = ("local", "dev", "staging", "prod")
 
 
 @pytest.fixture(scope="module")
 def session():
-    return open_platform(example_platform())
+    return open_session(example_platform())
 
 
 def comps(session, env: str, team: str | None = None, project: str | None = None) -> dict:
@@ -26,7 +27,7 @@ def comps(session, env: str, team: str | None = None, project: str | None = None
 
 
 def test_example_is_the_default_platform(tmp_path: Path) -> None:
-    r = run_cli("validate", cwd=tmp_path)
+    r = cli("validate", cwd=tmp_path)
     assert r.returncode == 0 and r.stdout.startswith("acme-ml:")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from zenml_tui.resources import modules_dir
+from zenml_tui.bundled import modules_dir
 from zenml_tui.terraform.engines import BinaryEngine, EngineError, LibterraformEngine
 from zenml_tui.terraform.workdir import Workdir
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from zenml_tui.platform.errors import Code
+from zenml_tui.errors import Code
 from zenml_tui.platform.yamlload import parse_file, parse_text
 
 

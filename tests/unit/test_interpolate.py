@@ -1,8 +1,8 @@
-"""Layering spec rules 10 and 11: references, context names, escapes, secrets."""
+"""docs/layering.md, "References" and "Secrets": references, context names, escapes, secrets."""
 
 from __future__ import annotations
 
-from zenml_tui.platform.errors import Code
+from zenml_tui.errors import Code
 from zenml_tui.platform.interpolate import resolve
 from zenml_tui.platform.merge import fold
 from zenml_tui.platform.nodes import LayerRef, SecretRef, lookup, to_plain

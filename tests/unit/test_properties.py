@@ -12,10 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import MINIMAL_BASE, MINIMAL_PLATFORM, write_platform
+from zenml_tui.ops.config import tfvars, validate
+from zenml_tui.ops.session import open_session
 from zenml_tui.platform.explain import ExplainError, explain
 from zenml_tui.platform.merge import fold
 from zenml_tui.platform.nodes import LIST, MAP, LayerRef, to_plain, walk
-from zenml_tui.platform.operations import open_platform, tfvars, validate
 from zenml_tui.platform.render import dump_json, render_scope
 from zenml_tui.platform.yamlload import parse_text
 
@@ -128,7 +129,7 @@ def test_provenance_covers_every_leaf(layers: list[dict]) -> None:
 @given(trees(allow_tags=False), st.lists(trees(allow_tags=False), max_size=2))
 def test_merging_a_layer_with_itself_changes_nothing(layer: dict, below: list[dict]) -> None:
     """Idempotence holds for layers without !append and !delete (appending twice appends
-    twice; deleting twice deletes a missing key, which is an error by rule 4)."""
+    twice; deleting twice deletes a missing key, which is an error by "Deleting keys")."""
     texts = [emit(d) for d in below]
     once, e1 = fold(parse_layers([*texts, emit(layer)]))
     twice, e2 = fold(parse_layers([*texts, emit(layer), emit(layer)]))
@@ -198,10 +199,10 @@ def test_no_secret_value_ever_appears_in_output_or_errors(refs) -> None:
                     "layers/env/dev.yaml": env_layer,
                 },
             )
-            session = open_platform(root)
+            session = open_session(root)
             texts = [e.format() + e.hint for e in validate(session)]
             for s in session.platform.scopes():
-                r = session.engine.scope(s)
+                r = session.layering.scope(s)
                 texts += [e.format() for e in r.errors]
                 texts.append(render_scope(r, "yaml"))
                 texts.append(render_scope(r, "json"))

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import OptionList, TextArea, Tree
 
+from zenml_tui.bundled import example_platform
 from zenml_tui.platform.explain import explain
-from zenml_tui.resources import example_platform
 from zenml_tui.ui.app import ZenMLApp
 from zenml_tui.ui.screens.confirm import ConfirmApply
 from zenml_tui.ui.widgets.config_pane import ConfigPane
@@ -34,10 +34,10 @@ def platform(tmp_path_factory):
     try:
         yield root
     finally:
-        from zenml_tui.platform.operations import open_platform
-        from zenml_tui.server.local import server_for
+        from zenml_tui.ops.servers import local_server
+        from zenml_tui.ops.session import open_session
 
-        server_for(open_platform(root).platform).down()
+        local_server(open_session(root)).down()
         restore_environ(saved)
 
 
@@ -176,7 +176,7 @@ async def test_review_filters_searches_and_walks_the_changes(platform: Path) -> 
     search narrow the list, the keys move the cursor and the diff follows it."""
     from textual.widgets import Input, Select
 
-    from tests.test_snapshots import _Outcome
+    from tests.ui.test_snapshots import _Outcome
 
     app = ZenMLApp(platform, "local", offline=True)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -212,3 +212,66 @@ async def test_review_filters_searches_and_walks_the_changes(platform: Path) -> 
         app.query_one("#plan-search", Input).value = "no such address"
         await pilot.pause(0.1)
         assert changes.row_count == 0 and str(diff.render()) == ""
+
+
+async def test_the_app_cannot_apply_a_protected_environment_without_its_typed_name(
+    platform: Path,
+) -> None:
+    """The app's apply goes through the application layer, which refuses without the
+    name, whatever the app does; the one error handler says so; nothing runs."""
+    from textual.widgets import Log
+
+    app = ZenMLApp(platform, "prod", offline=True)
+    runs = app.session.platform.state_dir / "runs"
+    before = sorted(p.name for p in runs.iterdir()) if runs.is_dir() else []
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.ready)
+        log = app.query_one("#plan-log", Log)
+        for typed in (None, "prd"):
+            app.apply_plan("prod", "20260101-000000-plan-0000", typed)
+            await until(pilot, lambda: any("prod is protected" in line for line in log.lines), 30)
+            await until(pilot, lambda: app.running is None, 30)
+            assert "apply failed" in str(app.query_one("#plan-summary").render())
+            log.clear()
+    after = sorted(p.name for p in runs.iterdir()) if runs.is_dir() else []
+    assert after == before  # no run was recorded, Terraform never started
+
+
+async def test_the_app_plans_with_the_terraform_binary_it_was_given(
+    platform: Path, tmp_path: Path
+) -> None:
+    """`zenml-tui --terraform-bin PATH`: the app's plan runs that binary (here a script
+    that speaks Terraform's command line by handing it to the embedded Terraform, and
+    writes down how it was called)."""
+    import os
+    import sys
+
+    calls = tmp_path / "calls.log"
+    fake = tmp_path / "terraform"
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, subprocess, sys\n"
+        "with open(os.environ['FAKE_TERRAFORM_LOG'], 'a') as log:\n"
+        "    log.write(' '.join(sys.argv[1:]) + '\\n')\n"
+        "argv = json.dumps(sys.argv[1:]).encode()\n"
+        "cmd = [sys.executable, '-m', 'zenml_tui.terraform.embedded']\n"
+        "sys.exit(subprocess.run(cmd, input=argv).returncode)\n"
+    )
+    fake.chmod(0o755)
+    os.environ["FAKE_TERRAFORM_LOG"] = str(calls)
+    try:
+        app = ZenMLApp(platform, "local", terraform_bin=str(fake))
+        async with app.run_test(size=(160, 48)) as pilot:
+            await until(pilot, lambda: app.ready)
+            plan = app.query_one(PlanPane)
+            await pilot.press("f5")
+            await until(pilot, lambda: app.running is None and plan.run is not None)
+            assert plan.model is not None, app.query_one("#plan-summary").render()
+            assert plan.run is not None and plan.run.engine == "binary"
+    finally:
+        del os.environ["FAKE_TERRAFORM_LOG"]
+    commands = [line.split()[0] for line in calls.read_text().splitlines()]
+    assert "plan" in commands and "init" in commands
+    assert any(
+        line.startswith("plan -input=false -json") for line in calls.read_text().splitlines()
+    )

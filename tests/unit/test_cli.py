@@ -1,4 +1,5 @@
-"""The headless commands, run as a real subprocess: output format and exit codes."""
+"""The headless commands: output format and exit codes (in this process; the first test
+runs the real entry point in a child process)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 
 import pytest
 
-from tests.conftest import MINIMAL_BASE, run_cli
+from tests.conftest import MINIMAL_BASE, cli, run_cli
 
 LOC = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z_]+) ", re.M)
 
@@ -19,11 +20,11 @@ def test_validate_example_is_clean() -> None:
 
 
 def test_render_scope_yaml_and_json() -> None:
-    r = run_cli("render", "--env", "prod", "--project", "fraud_detection")
+    r = cli("render", "--env", "prod", "--project", "fraud_detection")
     assert r.returncode == 0, r.stderr
     assert "path: gs://acme-ml-zenml-artifacts/projects/fraud_detection/prod" in r.stdout
     assert "external_account_json: «secret:GCP_PROD_WIF_CONFIG»" in r.stdout
-    r = run_cli("render", "--env", "dev", "--team", "training", "--format", "json")
+    r = cli("render", "--env", "dev", "--team", "training", "--format", "json")
     data = json.loads(r.stdout)
     assert data["components"]["step_operator"]["configuration"]["machine_type"] == "n1-standard-4"
 
@@ -34,8 +35,8 @@ def test_render_tfvars_is_deterministic_and_secret_free(tmp_path) -> None:
         "ACME_MLFLOW_TRACKING_TOKEN": "TOKEN-VALUE-4567",
     }
     out = tmp_path / "prod.tfvars.json"
-    a = run_cli("render", "--env", "prod", "--tfvars", env=secret_env)
-    b = run_cli("render", "--env", "prod", "--tfvars", "-o", str(out), env=secret_env)
+    a = cli("render", "--env", "prod", "--tfvars", env=secret_env)
+    b = cli("render", "--env", "prod", "--tfvars", "-o", str(out), env=secret_env)
     assert a.returncode == b.returncode == 0, a.stderr
     assert a.stdout == out.read_text()
     assert "WIF-VALUE" not in a.stdout and "TOKEN-VALUE" not in a.stdout
@@ -52,7 +53,7 @@ def test_render_tfvars_is_deterministic_and_secret_free(tmp_path) -> None:
 
 
 def test_explain_shows_the_chain_lowest_first() -> None:
-    r = run_cli(
+    r = cli(
         "explain",
         "--env",
         "prod",
@@ -68,15 +69,15 @@ def test_explain_shows_the_chain_lowest_first() -> None:
 
 
 def test_explain_json_and_unknown_path() -> None:
-    r = run_cli("explain", "--env", "local", "connector", "--json")
+    r = cli("explain", "--env", "local", "connector", "--json")
     data = json.loads(r.stdout)
     assert data["kind"] == "deleted" and data["chain"][-1]["op"] == "deleted"
-    r = run_cli("explain", "--env", "local", "components.orchestratr")
+    r = cli("explain", "--env", "local", "components.orchestratr")
     assert r.returncode == 1 and "did you mean 'orchestrator'" in r.stderr
 
 
 def test_unknown_environment_is_a_usage_error() -> None:
-    r = run_cli("render", "--env", "prd")
+    r = cli("render", "--env", "prd")
     assert r.returncode == 2 and "did you mean 'prod'" in r.stderr and "Traceback" not in r.stderr
 
 
@@ -123,7 +124,7 @@ def test_bad_input_is_located_with_exit_1_and_no_traceback(case: str, make_platf
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / rel).write_bytes(data)
     for args in (("validate",), ("render", "--env", "dev")):
-        r = run_cli(*args, "--platform", str(root))
+        r = cli(*args, "--platform", str(root))
         assert r.returncode == 1, (case, args, r.stdout, r.stderr)
         assert "Traceback" not in r.stdout + r.stderr
         found = [(m["code"], m["file"].rsplit("/", 1)[-1]) for m in LOC.finditer(r.stdout)]
@@ -132,7 +133,7 @@ def test_bad_input_is_located_with_exit_1_and_no_traceback(case: str, make_platf
 
 def test_every_error_line_has_the_stable_format(make_platform) -> None:
     root = make_platform({"layers/env/dev.yaml": "locaton: x\nlabels: [a]\nfoo: !bar 1\n"})
-    r = run_cli("validate", "--platform", str(root))
+    r = cli("validate", "--platform", str(root))
     assert r.returncode == 1
     first_lines = [line for line in r.stdout.splitlines() if not line.startswith("    hint:")]
     assert first_lines and all(LOC.match(line) for line in first_lines), r.stdout
@@ -142,22 +143,33 @@ def test_every_error_line_has_the_stable_format(make_platform) -> None:
 
 def test_broken_platform_yaml(make_platform) -> None:
     root = make_platform({"platform.yaml": "platform: x\nenvironments: [\n"})
-    r = run_cli("validate", "--platform", str(root))
+    r = cli("validate", "--platform", str(root))
     assert r.returncode == 1 and "platform.yaml:" in r.stdout and "YAML_SYNTAX" in r.stdout
 
 
 def test_missing_platform_dir(tmp_path) -> None:
-    r = run_cli("validate", "--platform", str(tmp_path / "nope"))
+    r = cli("validate", "--platform", str(tmp_path / "nope"))
     assert r.returncode == 1 and "FILE_MISSING" in r.stdout and "Traceback" not in r.stderr
 
 
 def test_platform_from_current_directory(make_platform) -> None:
     root = make_platform()
-    r = run_cli("validate", cwd=root)
+    r = cli("validate", cwd=root)
     assert r.returncode == 0 and r.stdout.startswith("tiny:")
 
 
 def test_app_on_a_broken_platform_prints_the_errors(make_platform) -> None:
     root = make_platform({"platform.yaml": "platform: x\nenvironments: [\n"})
-    r = run_cli("--platform", str(root))
+    r = cli("--platform", str(root))
     assert r.returncode == 1 and "YAML_SYNTAX" in r.stdout and "Traceback" not in r.stderr
+
+
+def test_options_before_the_command_count(make_platform) -> None:
+    """`zenml-tui --platform DIR validate` is `zenml-tui validate --platform DIR` (the
+    subcommand's own, unset option used to hide the one given before it)."""
+    root = make_platform()
+    for args in (("--platform", str(root), "validate"), ("validate", "--platform", str(root))):
+        r = cli(*args)
+        assert r.returncode == 0 and r.stdout.startswith("tiny:"), (args, r.stdout, r.stderr)
+    r = cli("--terraform-bin", "/no/such/tofu", "plan", "--env", "local")
+    assert r.returncode == 1 and "/no/such/tofu" in r.stderr

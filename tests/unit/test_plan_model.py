@@ -11,7 +11,7 @@ import pytest
 from zenml_tui.terraform.plan import SENSITIVE, UNKNOWN, PlanModel, action_of
 from zenml_tui.terraform.planread import PlanReadError, read_plan
 
-FIXTURES = Path(__file__).parent / "fixtures" / "plans"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "plans"
 SECRET = "fixture-sensitive-value-7f3a"
 
 

@@ -1,10 +1,11 @@
-"""Layering spec rules 1-7, 9 and 12: the fold and its provenance."""
+"""docs/layering.md, "Maps merge by key" to "Required values", and "Provenance": the
+fold and its provenance."""
 
 from __future__ import annotations
 
 import pytest
 
-from zenml_tui.platform.errors import Code
+from zenml_tui.errors import Code
 from zenml_tui.platform.merge import fold
 from zenml_tui.platform.nodes import LayerRef, lookup, parse_path, to_plain
 from zenml_tui.platform.yamlload import parse_text
@@ -36,7 +37,7 @@ def chain(root, path: str):
     ]
 
 
-# rule 1 ---------------------------------------------------------------------------------
+# Maps merge by key ----------------------------------------------------------------------
 def test_maps_deep_merge_and_keep_unmentioned_keys() -> None:
     assert plain("a: {x: 1, y: {p: 1, q: 2}}\n", "a: {y: {q: 3, r: 4}}\n") == {
         "a": {"x": 1, "y": {"p": 1, "q": 3, "r": 4}}
@@ -52,13 +53,13 @@ def test_empty_overlay_changes_nothing() -> None:
     assert plain("a: {x: 1}\n", "{}\n", "a: {}\n") == {"a": {"x": 1}}
 
 
-# rule 2 ---------------------------------------------------------------------------------
+# Scalars replace ------------------------------------------------------------------------
 def test_scalars_replace_without_coercion() -> None:
     out = plain("a: 1\nb: 'x'\nc: true\n", "a: '1'\nb: 2\nc: no\n")
     assert out == {"a": "1", "b": 2, "c": "no"}
 
 
-# rule 3 ---------------------------------------------------------------------------------
+# Null is a value ------------------------------------------------------------------------
 def test_null_is_a_value_not_a_delete() -> None:
     root, errors = merge("a: 1\nb: 2\n", "a: null\n")
     assert errors == []
@@ -66,7 +67,7 @@ def test_null_is_a_value_not_a_delete() -> None:
     assert chain(root, "a")[-1][4] == "set"
 
 
-# rule 4 ---------------------------------------------------------------------------------
+# Deleting keys --------------------------------------------------------------------------
 def test_delete_removes_the_key_and_records_it() -> None:
     root, errors = merge("a: {x: 1, y: 2}\n", "a:\n  x: !delete\n")
     assert errors == []
@@ -104,7 +105,7 @@ def test_key_deleted_then_set_again_keeps_the_deletion_in_its_chain() -> None:
     ]
 
 
-# rule 5 ---------------------------------------------------------------------------------
+# Replacing wholesale --------------------------------------------------------------------
 def test_replace_takes_a_map_wholesale() -> None:
     root, errors = merge("a: {x: 1, y: 2}\n", "a: !replace {z: 3}\n")
     assert errors == []
@@ -116,7 +117,7 @@ def test_replace_takes_a_list_wholesale() -> None:
     assert plain("a: [1, 2]\n", "a: !replace [3]\n") == {"a": [3]}
 
 
-# rule 6 ---------------------------------------------------------------------------------
+# Lists ----------------------------------------------------------------------------------
 def test_lists_replace_by_default_never_by_index() -> None:
     assert plain("a: [1, 2, 3]\n", "a: [9]\n") == {"a": [9]}
 
@@ -139,7 +140,7 @@ def test_append_needs_a_list() -> None:
     assert errors[0].code == Code.MISPLACED_TAG
 
 
-# rule 7 ---------------------------------------------------------------------------------
+# Kind conflicts -------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("lower", "upper"),
     [
@@ -163,7 +164,7 @@ def test_replace_is_the_override_for_a_kind_change() -> None:
     assert plain("a: {x: 1}\n", "a: !replace 5\n") == {"a": 5}
 
 
-# rule 9 ---------------------------------------------------------------------------------
+# Required values ------------------------------------------------------------------------
 def test_required_placeholder_filled_by_a_higher_layer() -> None:
     root, errors = merge("a: !required\n", "a: {x: 1}\n")
     assert errors == []
@@ -183,7 +184,7 @@ def test_unfilled_required_is_left_as_a_placeholder() -> None:
     assert "a" not in to_plain(root)
 
 
-# rule 12 --------------------------------------------------------------------------------
+# Provenance -----------------------------------------------------------------------------
 def test_provenance_chain_lowest_first_with_shadowed_values() -> None:
     root, _ = merge("m: small\n", "m: medium\n", "{}\n", "m: large\n")
     assert chain(root, "m") == [

@@ -1,0 +1,406 @@
+"""Plan, apply and destroy an environment, and select its workspace: what `zenml-tui
+plan/apply/destroy` and the app's Plan tab both call.
+
+A plan renders the environment's tfvars, reaches (or starts) its ZenML server, checks the
+components against the server's flavor schemas, selects the environment's workspace,
+plans to a saved plan file with streamed events, reads the plan back as a `PlanModel`
+and records a run. An apply executes exactly a recorded plan, after checking that
+nothing it was made from has changed since; a protected environment is applied or
+destroyed only with its name typed, whoever calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from zenml_tui.errors import Diagnostic, Kind, ZenMLTUIError, file_error
+from zenml_tui.ops import confirm
+from zenml_tui.ops.config import tfvars_text
+from zenml_tui.ops.context import EventSink, RunContext
+from zenml_tui.ops.servers import connect, terraform_credentials
+from zenml_tui.ops.session import Session
+from zenml_tui.server.rest import ZenMLClient
+from zenml_tui.terraform.engines import Engine
+from zenml_tui.terraform.plan import ABSENT, SENSITIVE, UNKNOWN, AttrDiff, PlanModel, ResourceChange
+from zenml_tui.terraform.planread import read_plan
+from zenml_tui.terraform.runs import (
+    Run,
+    RunKind,
+    RunOutcome,
+    RunStore,
+    fingerprint,
+    fingerprint_parts,
+)
+from zenml_tui.terraform.workdir import Workdir
+
+__all__ = [
+    "ABSENT",
+    "SENSITIVE",
+    "UNKNOWN",
+    "ApplyOutcome",
+    "AttrDiff",
+    "PlanModel",
+    "PlanOutcome",
+    "ResourceChange",
+    "Run",
+    "RunKind",
+    "RunOutcome",
+    "apply",
+    "destroy",
+    "plan",
+    "run_store",
+    "select_workspace",
+]
+
+_SECRET_MARK = re.compile(r"«secret:([A-Za-z_][A-Za-z0-9_]*)»")
+
+
+@dataclass
+class PlanOutcome:
+    run: Run
+    model: PlanModel | None  # None: Terraform was cancelled
+
+
+@dataclass
+class ApplyOutcome:
+    run: Run
+    plan_run: Run
+
+
+def run_store(session: Session) -> RunStore:
+    """Where the platform's runs are recorded (`.zenml-tui/runs/`)."""
+    return RunStore(session.platform.state_dir / "runs")
+
+
+def _workdir(session: Session, environment: str, engine: Engine) -> Workdir:
+    from zenml_tui.bundled import modules_dir
+
+    source = session.environment(environment).provider
+    return Workdir(session.platform.state_dir, source, engine, modules_dir())
+
+
+@dataclass
+class _Prepared:
+    workdir: Workdir
+    workspace: str
+    tfvars_text: str
+    parts: dict[str, str]
+    env: dict[str, str]
+
+
+def _secrets_environment(session: Session, environment: str, text: str) -> dict[str, str]:
+    """TF_VAR_secrets with the values of the secrets the tfvars reference."""
+    declared = session.platform.spec.secrets
+    names = set(_SECRET_MARK.findall(text))
+    missing = sorted(
+        f"{name} (${declared[name].env})" for name in names if declared[name].env not in os.environ
+    )
+    if missing:
+        raise ZenMLTUIError(
+            f"'{environment}' needs these secrets in the environment: {', '.join(missing)}",
+            kind=Kind.SECRETS_MISSING,
+            hint="export them and try again",
+        )
+    values = {n: os.environ[declared[n].env] for n in sorted(names)}
+    return {"TF_VAR_secrets": json.dumps(values)}
+
+
+async def _prepare(
+    session: Session, environment: str, ctx: RunContext, engine: Engine, need_secrets: bool
+) -> _Prepared:
+    """Render, connect, check flavors, init and select the workspace."""
+    from zenml_tui.provider.mirror import plugin_dir_for
+
+    envdef = session.environment(environment)
+    text = tfvars_text(session, environment)
+    extra = _secrets_environment(session, environment, text) if need_secrets else {}
+    ctx.check("the run")
+    client = await asyncio.to_thread(connect, session, environment)
+    ctx.check("the run")
+    flavor_errors = await asyncio.to_thread(_flavor_errors, session, environment, client)
+    if flavor_errors:
+        raise ZenMLTUIError(
+            f"the components of '{environment}' do not match their ZenML flavors",
+            kind=Kind.CONFIG,
+            hint="fix the errors above",
+            diagnostics=flavor_errors,
+        )
+    extra.update(terraform_credentials(client))
+    ctx.check("the run")
+    wd = _workdir(session, environment, engine)
+    env = wd.environment(extra)
+    plugin_dir = (
+        plugin_dir_for(session.platform.state_dir) if envdef.provider == "bundled" else None
+    )
+    await wd.init(env, plugin_dir)
+    await wd.select_workspace(envdef.workspace, env)
+    ctx.check("the run")
+    parts = fingerprint_parts(text, wd.sync_modules(), envdef.provider, envdef.workspace)
+    return _Prepared(wd, envdef.workspace, text, parts, {**env, "TF_WORKSPACE": envdef.workspace})
+
+
+def _flavor_errors(session: Session, environment: str, client: ZenMLClient) -> list[Diagnostic]:
+    """Check every component against the server's flavor schemas (cached per version)."""
+    from zenml_tui.platform.flavorcheck import check_environment
+    from zenml_tui.server.flavors import fetch
+
+    schemas = fetch(client, session.platform.state_dir / "cache")
+    with session.lock:
+        return check_environment(session.layering, environment, schemas)
+
+
+async def select_workspace(
+    session: Session, environment: str, ctx: RunContext | None = None
+) -> str:
+    """Initialise the environment's working directory and select (or create) its
+    workspace: what switching to an environment does in the app. Needs no server."""
+    from zenml_tui.provider.mirror import plugin_dir_for
+
+    ctx = ctx or RunContext()
+    envdef = session.environment(environment)
+    try:
+        wd = _workdir(session, environment, ctx.attach(session.terraform()))
+        env = wd.environment({})
+        bundled = envdef.provider == "bundled"
+        plugin_dir = plugin_dir_for(session.platform.state_dir) if bundled else None
+        await wd.init(env, plugin_dir)
+        ctx.check("workspace selection")
+        await wd.select_workspace(envdef.workspace, env)
+    except OSError as exc:
+        raise file_error(exc, f"prepare the Terraform working directory of {environment}") from None
+    return envdef.workspace
+
+
+def _recorder(store: RunStore, run: Run, ctx: RunContext) -> EventSink:
+    def sink(event: dict[str, Any]) -> None:
+        store.append_event(run, event)
+        ctx.event(event)
+
+    return sink
+
+
+async def plan(
+    session: Session,
+    environment: str,
+    ctx: RunContext | None = None,
+    destroy: bool = False,
+) -> PlanOutcome:
+    """Plan the environment to a saved plan and record the run (a destroy plan with
+    `destroy`). The outcome's model is None when Terraform was cancelled."""
+    ctx = ctx or RunContext()
+    try:
+        return await _plan(session, environment, ctx, destroy)
+    except OSError as exc:
+        raise file_error(exc, f"plan {environment}") from None
+
+
+async def _plan(session: Session, environment: str, ctx: RunContext, destroy: bool) -> PlanOutcome:
+    engine = ctx.attach(session.terraform())
+    prep = await _prepare(session, environment, ctx, engine, need_secrets=True)
+    store = run_store(session)
+    envdef = session.environment(environment)
+    run = store.new(RunKind.PLAN, environment, prep.workspace, engine.name, envdef.provider)
+    run.destroy = destroy
+    run.fingerprint_parts = prep.parts
+    run.fingerprint = fingerprint(prep.parts)
+    d = store.dir(run.id)
+    tfvars_path, plan_path = d / "tfvars.json", d / "plan.tfplan"
+    from zenml_tui.fsutil import write_atomic
+
+    write_atomic(tfvars_path, prep.tfvars_text, mode=0o600)
+    try:
+        result = await prep.workdir.plan(
+            prep.env, tfvars_path, plan_path, _recorder(store, run, ctx), destroy
+        )
+    except ZenMLTUIError as exc:
+        run.finish(RunOutcome.FAILED, str(exc))
+        store.save(run)
+        raise
+    if result.cancelled:
+        run.finish(RunOutcome.CANCELLED, "plan cancelled")
+        store.save(run)
+        return PlanOutcome(run, None)
+    if plan_path.exists():
+        os.chmod(plan_path, 0o600)
+    drifted = any(e.get("type") == "resource_drift" for e in result.events)
+    if result.retcode == 0 and not drifted:  # nothing to review: the stream says it all
+        model = PlanModel.from_events(result.events)
+    else:
+        secret_values = set(json.loads(prep.env.get("TF_VAR_secrets", "{}")).values())
+        try:
+            text = await prep.workdir.show(prep.env, plan_path)
+            model = read_plan(text, secret_values)
+        except ZenMLTUIError as exc:
+            run.finish(RunOutcome.FAILED, str(exc))
+            store.save(run)
+            raise
+    run.summary = model.counts
+    outcome = RunOutcome.CHANGES if result.retcode == 2 else RunOutcome.NO_CHANGES
+    run.finish(outcome, ("destroy: " if destroy else "") + model.summary())
+    store.save(run)
+    return PlanOutcome(run, model)
+
+
+def _stale_reasons(before: dict[str, str], now: dict[str, str]) -> list[str]:
+    words = {
+        "tfvars": "the configuration (rendered tfvars) changed",
+        "modules": "the Terraform modules changed",
+        "provider_source": "the provider source changed",
+        "workspace": "the workspace changed",
+    }
+    return [words.get(k, k) for k in sorted(set(before) | set(now)) if before.get(k) != now.get(k)]
+
+
+def _stale(message: str, environment: str) -> ZenMLTUIError:
+    return ZenMLTUIError(
+        message, kind=Kind.STALE_PLAN, hint=f"review a new plan: zenml-tui plan --env {environment}"
+    )
+
+
+async def apply(
+    session: Session,
+    environment: str,
+    run_id: str | None = None,
+    ctx: RunContext | None = None,
+    confirm_env: str | None = None,
+) -> ApplyOutcome:
+    """Apply exactly the recorded plan `run_id` (default: the environment's latest).
+    A protected environment needs `confirm_env` equal to its name."""
+    confirm.require(session, environment, confirm_env, "apply")
+    ctx = ctx or RunContext()
+    try:
+        return await _apply(session, environment, run_id, ctx, RunKind.APPLY)
+    except OSError as exc:
+        raise file_error(exc, f"apply {environment}") from None
+
+
+def _plan_to_apply(store: RunStore, environment: str, run_id: str | None, kind: RunKind) -> Run:
+    plan_run = store.load(run_id) if run_id else store.latest_plan(environment)
+    if plan_run is None or plan_run.kind is not RunKind.PLAN:
+        raise ZenMLTUIError(
+            f"no plan to apply for '{environment}'"
+            + (f": {run_id} is not a recorded plan" if run_id else ""),
+            kind=Kind.NO_PLAN,
+            hint=f"plan first: zenml-tui plan --env {environment}",
+        )
+    if plan_run.environment != environment:
+        raise ZenMLTUIError(
+            f"run {plan_run.id} is a plan for '{plan_run.environment}', not '{environment}'",
+            kind=Kind.USAGE,
+            hint=f"apply it with --env {plan_run.environment}",
+        )
+    if plan_run.destroy != (kind is RunKind.DESTROY):
+        what = "a destroy plan" if plan_run.destroy else "not a destroy plan"
+        raise ZenMLTUIError(
+            f"plan {plan_run.id} is {what}",
+            kind=Kind.USAGE,
+            hint=f"zenml-tui {'destroy' if plan_run.destroy else 'plan'} --env {environment}",
+        )
+    if plan_run.applied_by:
+        raise _stale(
+            f"plan {plan_run.id} was already applied by {plan_run.applied_by}", environment
+        )
+    if plan_run.outcome is RunOutcome.NO_CHANGES:
+        raise ZenMLTUIError(
+            f"plan {plan_run.id} has no changes to apply",
+            kind=Kind.NO_PLAN,
+            hint="nothing to do",
+        )
+    if plan_run.outcome is not RunOutcome.CHANGES:
+        raise ZenMLTUIError(
+            f"plan {plan_run.id} did not finish ({plan_run.outcome})",
+            kind=Kind.NO_PLAN,
+            hint=f"plan again: zenml-tui plan --env {environment}",
+        )
+    return plan_run
+
+
+async def _apply(
+    session: Session, environment: str, run_id: str | None, ctx: RunContext, kind: RunKind
+) -> ApplyOutcome:
+    store = run_store(session)
+    plan_run = _plan_to_apply(store, environment, run_id, kind)
+    engine = ctx.attach(session.terraform())
+    prep = await _prepare(session, environment, ctx, engine, need_secrets=False)
+    reasons = _stale_reasons(plan_run.fingerprint_parts, prep.parts)
+    if reasons:
+        raise _stale(
+            f"plan {plan_run.id} is stale: {'; '.join(reasons)} since it was made", environment
+        )
+    newer = [
+        r
+        for r in store.list_runs(environment)
+        if r.kind in (RunKind.APPLY, RunKind.DESTROY)
+        and r.started > plan_run.started
+        and r.outcome.changed_state
+    ]
+    if newer:
+        raise _stale(
+            f"plan {plan_run.id} is stale: {newer[0].kind} {newer[0].id} changed the state "
+            "after it was made",
+            environment,
+        )
+    run = store.new(kind, environment, prep.workspace, engine.name, plan_run.provider_source)
+    run.plan_run, run.fingerprint, run.fingerprint_parts = (
+        plan_run.id,
+        plan_run.fingerprint,
+        plan_run.fingerprint_parts,
+    )
+    store.save(run)
+    plan_path = store.dir(plan_run.id) / "plan.tfplan"
+    try:
+        result = await prep.workdir.apply(prep.env, plan_path, _recorder(store, run, ctx))
+    except ZenMLTUIError as exc:
+        run.finish(RunOutcome.FAILED, str(exc))
+        plan_run.applied_by = run.id
+        store.save(run)
+        store.save(plan_run)
+        raise
+    applied = [e for e in result.events if e.get("type") == "apply_complete"]
+    if result.cancelled:
+        run.finish(
+            RunOutcome.CANCELLED,
+            f"{kind} cancelled: Terraform finished the {len(applied)} operations in progress "
+            "and saved the state, which is consistent; plan again to see what is left",
+        )
+    else:
+        summary = next(
+            (e for e in reversed(result.events) if e.get("type") == "change_summary"), None
+        )
+        run.summary = (summary or {}).get("changes") or {}
+        run.finish(RunOutcome.APPLIED, (summary or {}).get("@message", ""))
+    plan_run.applied_by = run.id
+    store.save(run)
+    store.save(plan_run)
+    return ApplyOutcome(run, plan_run)
+
+
+async def destroy(
+    session: Session,
+    environment: str,
+    ctx: RunContext | None = None,
+    confirm_env: str | None = None,
+) -> ApplyOutcome:
+    """Plan a destroy and apply it at once (the caller confirms before calling; a
+    protected environment needs `confirm_env` equal to its name)."""
+    confirm.require(session, environment, confirm_env, "destroy")
+    ctx = ctx or RunContext()
+    try:
+        outcome = await _plan(session, environment, ctx, destroy=True)
+        if outcome.model is None:
+            raise ZenMLTUIError("destroy cancelled while planning", kind=Kind.CANCELLED)
+        if outcome.run.outcome is RunOutcome.NO_CHANGES:
+            return ApplyOutcome(outcome.run, outcome.run)
+        return await _apply(session, environment, outcome.run.id, ctx, RunKind.DESTROY)
+    except OSError as exc:
+        raise file_error(exc, f"destroy {environment}") from None
+
+
+def plan_file(session: Session, run: Run) -> Path:
+    return run_store(session).dir(run.id) / "plan.tfplan"
