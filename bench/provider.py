@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.test_provider import CONFIG  # the 4-resource config the tests apply
+from tests.integration.test_provider import CONFIG  # the 4-resource config the tests apply
 from tests.tfharness import Workdir, terraform_environment
 from zenml_tui.provider.mirror import launcher_path, write_mirror
 from zenml_tui.server.local import LocalServer
