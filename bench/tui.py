@@ -121,7 +121,7 @@ async def keystrokes(platform: Path, edits: int = 30) -> None:
     from zenml_tui.ui.app import ZenMLApp
     from zenml_tui.ui.widgets.config_pane import ConfigPane
 
-    app = ZenMLApp(platform, "prod")
+    app = ZenMLApp(platform, "prod", offline=True)  # the keystroke path needs no server
     async with app.run_test(size=(160, 48)) as pilot:
         pane = app.query_one(ConfigPane)
         while pane.last_good is None:
@@ -304,7 +304,15 @@ def main() -> int:
         from zenml_tui.bundled import example_platform
 
         if "startup" not in args.skip:
-            startup(example_platform())
+            try:
+                startup(example_platform())
+            finally:  # the app starts the example's local server: it outlives the app
+                subprocess.run(
+                    [sys.executable, "-m", "zenml_tui", "server", "down"],
+                    cwd=tmp,
+                    capture_output=True,
+                    check=False,
+                )
         if "keystrokes" not in args.skip:
             big = tmp / "big"
             big.mkdir()
