@@ -24,6 +24,7 @@ from zenml_tui import __version__
 from zenml_tui.errors import Diagnostic, Kind, ZenMLTUIError
 
 if TYPE_CHECKING:
+    from zenml_tui.ops.context import RunContext
     from zenml_tui.ops.plans import PlanModel
     from zenml_tui.ops.session import Session
 
@@ -310,29 +311,44 @@ def cmd_server(args: argparse.Namespace) -> int:
     st = servers.server_status(session)
     if vars(args).get("json"):
         print(json.dumps(asdict(st), indent=2))
+    elif st.key_refused:
+        print(f"running at {st.url} (pid {st.pid}): ZenML {st.version}, auth {st.auth_scheme}")
+        raise ZenMLTUIError(
+            "the local ZenML server refuses the platform's API key",
+            kind=Kind.SERVER_AUTH,
+            hint="issue a new one: zenml-tui server up",
+        )
     elif st.running:
         counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in st.counts.items())
         print(f"running at {st.url} (pid {st.pid}): ZenML {st.version}, auth {st.auth_scheme}")
         print(f"  {counts}")
     else:
         print(f"down ({st.problem})")
-    return EXIT_OK if st.running else EXIT_ERROR
+    return EXIT_OK if st.running and not st.key_refused else EXIT_ERROR
 
 
-_SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "read": "<="}
+_SYMBOL = {
+    "create": "+",
+    "import": "<-",
+    "update": "~",
+    "replace": "-/+",
+    "delete": "-",
+    "read": "<=",
+}
 
 
 def _print_review(model: PlanModel, env: str) -> None:
     groups = model.by_action()
-    for action in ("create", "update", "replace", "delete", "read"):
+    for action in ("create", "import", "update", "replace", "delete", "read"):
         items = groups.get(action) or []
         if not items:
             continue
         print(f"{action} ({len(items)}):")
         for change in items:
             reason = f"  [{change.reason}]" if change.reason and action == "replace" else ""
-            print(f"  {_SYMBOL[action]} {change.address}{reason}")
-            if action in ("update", "replace"):
+            adopted = f"  (object {change.importing})" if change.importing else ""
+            print(f"  {_SYMBOL[action]} {change.address}{reason}{adopted}")
+            if action in ("update", "replace", "import"):
                 for d in change.diffs():
                     mark = "  # forces replacement" if d.forces_replace else ""
                     print(f"      {d.path}: {_short(d.before)} -> {_short(d.after)}{mark}")
@@ -355,7 +371,7 @@ def _short(value: object) -> str:
 def _progress(event: dict[str, Any]) -> None:
     kind = event.get("type")
     if (
-        kind in ("planned_change", "apply_complete", "apply_errored")
+        kind in ("planned_change", "apply_complete", "apply_errored", "zenml_tui")
         or event.get("@level") == "error"
     ):
         print(f"  {event.get('@message', '')}", file=sys.stderr)
@@ -383,10 +399,40 @@ def _typed_confirmation(args: argparse.Namespace, session: Session, action: str)
     )
 
 
-def _run_async(coro: Coroutine[Any, Any, T]) -> T:
+def _run(ctx: RunContext, coro: Coroutine[Any, Any, T]) -> T:
+    """Run an operation; Ctrl-C (SIGINT) or SIGTERM cancels it the way Terraform's own
+    Ctrl-C does: the operations in flight finish and the state is saved. A second one
+    stops Terraform at once."""
     import asyncio  # ~80 ms: only the commands that run Terraform need it
+    import signal
 
-    return asyncio.run(coro)
+    async def guarded() -> T:
+        loop = asyncio.get_running_loop()
+        presses = 0
+
+        def interrupt() -> None:
+            nonlocal presses
+            presses += 1
+            if presses == 1:
+                print(
+                    "zenml-tui: cancelling: Terraform finishes the operations in progress "
+                    "and saves the state (interrupt again to stop it at once, which can "
+                    "leave objects unrecorded)",
+                    file=sys.stderr,
+                )
+                ctx.cancel()
+            else:
+                ctx.kill()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, interrupt)
+        try:
+            return await coro
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+    return asyncio.run(guarded())
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -395,7 +441,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     session = _session(args)
     ctx = RunContext(None if args.json else _progress)
-    outcome = _run_async(plans.plan(session, args.env, ctx))
+    outcome = _run(ctx, plans.plan(session, args.env, ctx))
     if outcome.model is None:
         raise ZenMLTUIError("plan cancelled", kind=Kind.CANCELLED)
     if args.json:
@@ -424,11 +470,13 @@ def cmd_apply(args: argparse.Namespace, destroy: bool = False) -> int:
         raise ZenMLTUIError("not confirmed: nothing was changed", kind=Kind.NOT_CONFIRMED)
     ctx = RunContext(_progress)
     if destroy:
-        outcome = _run_async(plans.destroy(session, args.env, ctx, confirm_env=typed))
+        outcome = _run(ctx, plans.destroy(session, args.env, ctx, confirm_env=typed))
     else:
-        outcome = _run_async(plans.apply(session, args.env, args.run, ctx, confirm_env=typed))
+        outcome = _run(ctx, plans.apply(session, args.env, args.run, ctx, confirm_env=typed))
     run = outcome.run
     print(f"{run.kind} run {run.id}: {run.outcome}. {run.message}")
+    if run.outcome is plans.RunOutcome.CANCELLED:
+        return EXIT_INTERRUPTED
     done = (plans.RunOutcome.APPLIED, plans.RunOutcome.NO_CHANGES)
     return EXIT_OK if run.outcome in done else EXIT_ERROR
 
@@ -519,6 +567,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         report(exc)
         if exc.kind is Kind.USAGE and not detailed:
             return EXIT_USAGE
+        if exc.kind is Kind.CANCELLED:
+            return EXIT_INTERRUPTED
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

@@ -44,3 +44,20 @@ def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> None
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def make_private(*roots: Path) -> None:
+    """Directories 0700 and files 0600 under `roots`, whatever the umask made them:
+    Terraform's state and saved plans hold secret values."""
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for dirpath, _, files in os.walk(root):
+            d = Path(dirpath)
+            if d.stat().st_mode & 0o077:
+                os.chmod(d, 0o700)
+            for name in files:
+                f = d / name
+                with contextlib.suppress(OSError):
+                    if f.lstat().st_mode & 0o077 and not f.is_symlink():
+                        os.chmod(f, 0o600)

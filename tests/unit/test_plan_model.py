@@ -28,6 +28,7 @@ def drift() -> PlanModel:
 def test_every_action_is_grouped(actions: PlanModel) -> None:
     assert actions.counts == {
         "create": 1,
+        "import": 0,
         "update": 2,
         "replace": 1,
         "delete": 1,

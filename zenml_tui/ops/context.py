@@ -3,9 +3,12 @@ stops it, from any thread (the app's f8, the CLI's Ctrl-C)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from zenml_tui.errors import Kind, ZenMLTUIError
 
@@ -13,6 +16,13 @@ if TYPE_CHECKING:
     from zenml_tui.terraform.engines import Engine
 
 EventSink = Callable[[dict[str, Any]], None]
+T = TypeVar("T")
+
+
+def _ignore(task: asyncio.Future[Any]) -> None:
+    """Collect an abandoned task's outcome (its exception is of no interest now)."""
+    if not task.cancelled():
+        task.exception()
 
 
 class Cancelled(ZenMLTUIError):
@@ -42,8 +52,16 @@ class RunContext:
             self._cancelled = True
             engine = self._engine
         if engine is not None:
-            engine.cancel()
+            engine.stop()
         return first
+
+    def kill(self) -> None:
+        """Stop Terraform at once (a second Ctrl-C): what it was doing is lost."""
+        self.cancel()
+        with self._lock:
+            engine = self._engine
+        if engine is not None:
+            engine.kill()
 
     def check(self, what: str) -> None:
         """Stop here (raise Cancelled) when the caller has asked to."""
@@ -56,8 +74,39 @@ class RunContext:
             self._engine = engine
             cancelled = self._cancelled
         if cancelled:
-            engine.cancel()
+            engine.stop()
         return engine
+
+    async def call(self, what: str, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` in a thread of its own, unless the caller cancels first: then
+        Cancelled at once (a server that does not answer must not hold a cancel up for
+        its timeout; the abandoned call ends in its daemon thread, unwaited for)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+
+        def settle(outcome: Callable[[], None]) -> None:
+            if not future.done():
+                outcome()
+
+        def run() -> None:
+            try:
+                result = fn(*args)
+            except BaseException as exc:  # handed to the awaiting side as it is
+                error = exc
+                deliver = functools.partial(settle, lambda: future.set_exception(error))
+            else:
+                deliver = functools.partial(settle, lambda: future.set_result(result))
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
+                loop.call_soon_threadsafe(deliver)
+
+        threading.Thread(target=run, name=f"zenml-tui: {what}", daemon=True).start()
+        while True:
+            done, _ = await asyncio.wait({future}, timeout=0.1)
+            if done:
+                return future.result()
+            if self._cancelled:
+                future.add_done_callback(_ignore)
+                raise Cancelled(what)
 
     def event(self, event: dict[str, Any]) -> None:
         if self.on_event is not None:

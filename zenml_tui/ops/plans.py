@@ -11,7 +11,6 @@ destroyed only with its name typed, whoever calls.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -20,15 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from zenml_tui.errors import Diagnostic, Kind, ZenMLTUIError, file_error
-from zenml_tui.ops import confirm
+from zenml_tui.fsutil import make_private
+from zenml_tui.ops import adopt, confirm
 from zenml_tui.ops.config import tfvars_text
 from zenml_tui.ops.context import EventSink, RunContext
-from zenml_tui.ops.servers import connect, terraform_credentials
+from zenml_tui.ops.servers import connect, explained, terraform_credentials
 from zenml_tui.ops.session import Session
-from zenml_tui.server.rest import ZenMLClient
+from zenml_tui.server.rest import ZenMLClient, ZenMLError
 from zenml_tui.terraform.engines import Engine
 from zenml_tui.terraform.plan import ABSENT, SENSITIVE, UNKNOWN, AttrDiff, PlanModel, ResourceChange
 from zenml_tui.terraform.planread import read_plan
+from zenml_tui.terraform.progress import ApplyProgress
 from zenml_tui.terraform.runs import (
     Run,
     RunKind,
@@ -73,6 +74,12 @@ class ApplyOutcome:
     plan_run: Run
 
 
+def secure_state(session: Session) -> None:
+    """Make the state, the runs and the plans private (0700/0600) where an older
+    version or a umask left them readable by others."""
+    make_private(session.platform.state_dir / "state", session.platform.state_dir / "runs")
+
+
 def run_store(session: Session) -> RunStore:
     """Where the platform's runs are recorded (`.zenml-tui/runs/`)."""
     return RunStore(session.platform.state_dir / "runs")
@@ -92,6 +99,16 @@ class _Prepared:
     tfvars_text: str
     parts: dict[str, str]
     env: dict[str, str]
+    client: ZenMLClient
+
+
+def withheld_variables(session: Session) -> frozenset[str]:
+    """Variables Terraform and the provider never see: every secret's variable and every
+    remote server's API key variable (the secrets an environment uses reach Terraform in
+    TF_VAR_secrets, its server's credentials as ZENML_SERVER_URL and ZENML_API_TOKEN)."""
+    spec = session.platform.spec
+    keys = {e.server.api_key_env for e in spec.environments.values() if e.server != "local"}
+    return frozenset({s.env for s in spec.secrets.values()} | keys)
 
 
 def _secrets_environment(session: Session, environment: str, text: str) -> dict[str, str]:
@@ -112,7 +129,12 @@ def _secrets_environment(session: Session, environment: str, text: str) -> dict[
 
 
 async def _prepare(
-    session: Session, environment: str, ctx: RunContext, engine: Engine, need_secrets: bool
+    session: Session,
+    environment: str,
+    ctx: RunContext,
+    engine: Engine,
+    need_secrets: bool,
+    what: str,
 ) -> _Prepared:
     """Render, connect, check flavors, init and select the workspace."""
     from zenml_tui.provider.mirror import plugin_dir_for
@@ -120,10 +142,12 @@ async def _prepare(
     envdef = session.environment(environment)
     text = tfvars_text(session, environment)
     extra = _secrets_environment(session, environment, text) if need_secrets else {}
-    ctx.check("the run")
-    client = await asyncio.to_thread(connect, session, environment)
-    ctx.check("the run")
-    flavor_errors = await asyncio.to_thread(_flavor_errors, session, environment, client)
+    ctx.check(what)
+    client = await ctx.call(what, connect, session, environment)
+    try:
+        flavor_errors = await ctx.call(what, _flavor_errors, session, environment, client)
+    except ZenMLError as exc:
+        raise explained(session, environment, exc) from None
     if flavor_errors:
         raise ZenMLTUIError(
             f"the components of '{environment}' do not match their ZenML flavors",
@@ -132,17 +156,19 @@ async def _prepare(
             diagnostics=flavor_errors,
         )
     extra.update(terraform_credentials(client))
-    ctx.check("the run")
+    ctx.check(what)
     wd = _workdir(session, environment, engine)
-    env = wd.environment(extra)
+    env = wd.environment(extra, withheld_variables(session))
+    secure_state(session)
     plugin_dir = (
         plugin_dir_for(session.platform.state_dir) if envdef.provider == "bundled" else None
     )
     await wd.init(env, plugin_dir)
     await wd.select_workspace(envdef.workspace, env)
-    ctx.check("the run")
+    ctx.check(what)
     parts = fingerprint_parts(text, wd.sync_modules(), envdef.provider, envdef.workspace)
-    return _Prepared(wd, envdef.workspace, text, parts, {**env, "TF_WORKSPACE": envdef.workspace})
+    env = {**env, "TF_WORKSPACE": envdef.workspace}
+    return _Prepared(wd, envdef.workspace, text, parts, env, client)
 
 
 def _flavor_errors(session: Session, environment: str, client: ZenMLClient) -> list[Diagnostic]:
@@ -166,7 +192,7 @@ async def select_workspace(
     envdef = session.environment(environment)
     try:
         wd = _workdir(session, environment, ctx.attach(session.terraform()))
-        env = wd.environment({})
+        env = wd.environment({}, withheld_variables(session))
         bundled = envdef.provider == "bundled"
         plugin_dir = plugin_dir_for(session.platform.state_dir) if bundled else None
         await wd.init(env, plugin_dir)
@@ -202,7 +228,7 @@ async def plan(
 
 async def _plan(session: Session, environment: str, ctx: RunContext, destroy: bool) -> PlanOutcome:
     engine = ctx.attach(session.terraform())
-    prep = await _prepare(session, environment, ctx, engine, need_secrets=True)
+    prep = await _prepare(session, environment, ctx, engine, need_secrets=True, what="plan")
     store = run_store(session)
     envdef = session.environment(environment)
     run = store.new(RunKind.PLAN, environment, prep.workspace, engine.name, envdef.provider)
@@ -215,13 +241,19 @@ async def _plan(session: Session, environment: str, ctx: RunContext, destroy: bo
 
     write_atomic(tfvars_path, prep.tfvars_text, mode=0o600)
     try:
+        if not destroy and adopt.worth_a_look(store, environment):
+            await _adopt(session, environment, ctx, prep, tfvars_path, d / "adopt.tfplan")
         result = await prep.workdir.plan(
             prep.env, tfvars_path, plan_path, _recorder(store, run, ctx), destroy
         )
     except ZenMLTUIError as exc:
-        run.finish(RunOutcome.FAILED, str(exc))
+        run.finish(
+            RunOutcome.CANCELLED if exc.kind is Kind.CANCELLED else RunOutcome.FAILED, str(exc)
+        )
         store.save(run)
         raise
+    finally:
+        adopt.clear(prep.workdir.root)  # the saved plan holds the imports it planned
     if result.cancelled:
         run.finish(RunOutcome.CANCELLED, "plan cancelled")
         store.save(run)
@@ -245,6 +277,45 @@ async def _plan(session: Session, environment: str, ctx: RunContext, destroy: bo
     run.finish(outcome, ("destroy: " if destroy else "") + model.summary())
     store.save(run)
     return PlanOutcome(run, model)
+
+
+async def _adopt(
+    session: Session,
+    environment: str,
+    ctx: RunContext,
+    prep: _Prepared,
+    tfvars_path: Path,
+    scratch: Path,
+) -> None:
+    """After a run that may have left objects behind: plan once to learn the address of
+    each create, and import the objects the server already has instead (ops/adopt.py)."""
+    what = "plan"
+    state_file = session.platform.state_dir / "state" / prep.workspace / "terraform.tfstate"
+    found = await ctx.call(
+        what, adopt.find_orphans, prep.client, session.platform.name, environment, state_file
+    )
+    if not found:
+        return
+    ctx.event(
+        {
+            "type": "zenml_tui",
+            "@level": "info",
+            "@message": f"{len(found)} objects of {environment} are on the server but not in "
+            "the state (left by an interrupted run): planning to adopt them",
+        }
+    )
+    try:
+        result = await prep.workdir.plan(prep.env, tfvars_path, scratch)
+        if result.cancelled:
+            ctx.check(what)
+            raise ZenMLTUIError("plan cancelled", kind=Kind.CANCELLED)
+        text = await prep.workdir.show(prep.env, scratch)
+    finally:
+        scratch.unlink(missing_ok=True)
+    secret_values = set(json.loads(prep.env.get("TF_VAR_secrets", "{}")).values())
+    addresses = adopt.imports(read_plan(text, secret_values), found)
+    if addresses:
+        adopt.write_imports(prep.workdir.root, addresses)
 
 
 def _stale_reasons(before: dict[str, str], now: dict[str, str]) -> list[str]:
@@ -327,7 +398,7 @@ async def _apply(
     store = run_store(session)
     plan_run = _plan_to_apply(store, environment, run_id, kind)
     engine = ctx.attach(session.terraform())
-    prep = await _prepare(session, environment, ctx, engine, need_secrets=False)
+    prep = await _prepare(session, environment, ctx, engine, need_secrets=False, what=str(kind))
     reasons = _stale_reasons(plan_run.fingerprint_parts, prep.parts)
     if reasons:
         raise _stale(
@@ -362,12 +433,18 @@ async def _apply(
         store.save(run)
         store.save(plan_run)
         raise
-    applied = [e for e in result.events if e.get("type") == "apply_complete"]
     if result.cancelled:
+        progress = ApplyProgress.of(result.events)
+        planned = sum(n for a, n in plan_run.summary.items() if a not in ("no-op", "read"))
+        adopt = (
+            "; the next plan adopts what the server made of the changes cut off"
+            if progress.in_flight
+            else ""
+        )
         run.finish(
             RunOutcome.CANCELLED,
-            f"{kind} cancelled: Terraform finished the {len(applied)} operations in progress "
-            "and saved the state, which is consistent; plan again to see what is left",
+            f"{kind} cancelled: {progress.describe(planned)}; Terraform saved the state"
+            f"{adopt}. Plan again to see what is left",
         )
     else:
         summary = next(

@@ -4,6 +4,7 @@ environment variable the platform names."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 
@@ -39,11 +40,12 @@ def connect(
     environment: str,
     start: bool = True,
     on_starting: Callable[[], None] | None = None,
+    timeout: float | None = None,
 ) -> ZenMLClient:
     """A logged-in client for the environment's server. The local server is started
     when it is not running (unless `start` is False); `on_starting` is called first."""
     env = session.environment(environment)
-    timeout = session.server_timeout
+    timeout = timeout or session.server_timeout
     if env.server == "local":
         server = local_server(session)
         if start and server.running() is None:
@@ -63,21 +65,32 @@ def connect(
     try:
         client.token()
     except ZenMLError as exc:
-        if exc.kind is not Kind.SERVER_AUTH:
-            raise
-        raise ZenMLTUIError(
-            f"cannot log in to {client.url}: {exc.detail}",
-            kind=Kind.SERVER_AUTH,
-            hint=_login_hint(session, environment),
-        ) from None
+        raise explained(session, environment, exc) from None
     return client
 
 
-def _login_hint(session: Session, environment: str) -> str:
+def explained(session: Session, environment: str, exc: ZenMLError) -> ZenMLTUIError:
+    """A server's refusal of the credentials, with the way out for this environment's
+    server; any other error as it is."""
+    if exc.kind is not Kind.SERVER_AUTH:
+        return exc
     env = session.environment(environment)
     if env.server == "local":
-        return "the local server's API key was refused; restart it: zenml-tui server down"
-    return f"check the API key in ${env.server.api_key_env}"
+        hint = "issue a new API key for the platform's local server: zenml-tui server up"
+        if session.platform.state_dir.joinpath("server", "token.json").exists():
+            with contextlib.suppress(OSError):  # the token of a refused key is no good
+                session.platform.state_dir.joinpath("server", "token.json").unlink()
+    else:
+        hint = f"check the API key in ${env.server.api_key_env}"
+    return ZenMLTUIError(
+        f"the ZenML server at {exc_url(exc)} refuses the credentials of '{environment}'",
+        kind=Kind.SERVER_AUTH,
+        hint=hint,
+    )
+
+
+def exc_url(exc: ZenMLError) -> str:
+    return exc.url or "the environment's server"
 
 
 def terraform_credentials(client: ZenMLClient) -> dict[str, str]:

@@ -3,6 +3,7 @@ client, and server errors as Terraform diagnostics."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Protocol
 
 from tf import schema as s
@@ -28,9 +29,11 @@ Config = dict[str, Any]
 
 
 class Configured(Protocol):
-    """The provider as its resources see it: the client it configured, if any."""
+    """The provider as its resources see it: the client it configured, if any, and
+    whether Terraform has asked it to stop (then long work is not started)."""
 
     client: ZenMLClient | None
+    stopping: threading.Event
 
 
 def api_error(diags: Diagnostics, what: str, exc: ZenMLError) -> None:

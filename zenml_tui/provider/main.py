@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 
 def main() -> None:
     import tf.provider as tf_provider
     from tf.gen import tfplugin_pb2 as pb
-    from tf.runner import run_provider
     from tf.types import Unknown
     from tf.utils import read_dynamic_value
 
     from zenml_tui.provider.provider import ZenMLProvider
+    from zenml_tui.provider.serve import serve
 
     provider = ZenMLProvider()
     replace_rules = {
@@ -31,8 +30,13 @@ def main() -> None:
         )
 
     class ZenMLServicer(tf_provider.ProviderServicer):
-        """Adds replace rules on map keys, which `tf` has no way to express: a stack whose
-        orchestrator or artifact store changes is replaced."""
+        """Adds replace rules on map keys, which `tf` has no way to express (a stack whose
+        orchestrator or artifact store changes is replaced), and a StopProvider that
+        asks the resources to stop starting long work instead of ending the process."""
+
+        def StopProvider(self, request: Any, context: Any) -> Any:
+            provider.stopping.set()
+            return pb.StopProvider.Response()
 
         def PlanResourceChange(self, request: Any, context: Any) -> Any:
             resp = super().PlanResourceChange(request, context)
@@ -52,9 +56,7 @@ def main() -> None:
                         resp.requires_replace.append(key_path(attr, key))
             return resp
 
-    # run_provider builds its servicer from this module attribute
-    setattr(tf_provider, "ProviderServicer", ZenMLServicer)  # noqa: B010
-    run_provider(provider, sys.argv)
+    serve(provider, ZenMLServicer(provider))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 from tf import schema as s
@@ -32,11 +33,21 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
+def _server_timeout() -> float:
+    """Seconds one request may take (ZENML_TUI_SERVER_TIMEOUT, as zenml-tui's own)."""
+    try:
+        value = float(os.environ.get("ZENML_TUI_SERVER_TIMEOUT", "30"))
+    except ValueError:
+        return 30.0
+    return value if value > 0 else 30.0
+
+
 class ZenMLProvider(Provider):
     """`provider "zenml" { server_url, api_key, api_token, skip_version_check }`."""
 
     def __init__(self) -> None:
         self.client: ZenMLClient | None = None
+        self.stopping = threading.Event()  # Terraform was interrupted: start nothing long
 
     def full_name(self) -> str:
         return ADDRESS
@@ -97,7 +108,9 @@ class ZenMLProvider(Provider):
                 "Set api_key (or ZENML_API_KEY), or api_token (or ZENML_API_TOKEN).",
             )
             return
-        client = ZenMLClient(url, api_key=key, api_token=None if key else token)
+        client = ZenMLClient(
+            url, api_key=key, api_token=None if key else token, timeout=_server_timeout()
+        )
         if not config.get("skip_version_check"):
             try:
                 version = str(client.info().get("version", "0"))

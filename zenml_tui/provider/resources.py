@@ -86,13 +86,19 @@ class ServiceConnector(ZenMLResource):
                 problem = exc.detail
             if not problem:
                 return True
+            if self.provider.stopping.is_set():
+                diags.add_error(
+                    f"Service connector {body['name']} was not verified: Terraform is stopping",
+                    f"{problem}; it was not created",
+                )
+                return False
             if time.monotonic() >= deadline:
                 diags.add_error(
                     f"Service connector {body['name']} failed verification",
                     f"{problem} (set verify = false to register it without verifying)",
                 )
                 return False
-            time.sleep(5)
+            self.provider.stopping.wait(5)
 
     def state_of(self, resp: dict[str, Any], prior: State) -> State:
         body = resp.get("body") or {}

@@ -17,11 +17,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from zenml_tui.errors import Kind, ZenMLTUIError
 from zenml_tui.fsutil import write_atomic
+from zenml_tui.procutil import process_started
 from zenml_tui.server.rest import ZenMLClient, ZenMLError
 
 SERVICE_ACCOUNT = "zenml-tui"
@@ -54,6 +56,7 @@ class ServerStatus:
     auth_scheme: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     problem: str = ""
+    key_refused: bool = False  # it runs, but refuses the platform's API key
 
 
 def zenml_environment(config_dir: Path) -> dict[str, str]:
@@ -98,12 +101,17 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def _is_our_server(pid: int) -> bool:
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-    except OSError:
-        return _alive(pid)
-    return b"zen_server_api" in cmdline
+# what the server process inherits of the caller's environment: nothing else (no
+# secret of any environment reaches a long-lived server)
+_INHERITED = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR", "VIRTUAL_ENV")
+_INHERITED_PREFIXES = ("LC_", "PYTHON")
+
+
+def server_environment(config_dir: Path, extra: dict[str, str]) -> dict[str, str]:
+    inherited = {
+        k: v for k, v in os.environ.items() if k in _INHERITED or k.startswith(_INHERITED_PREFIXES)
+    }
+    return {**inherited, **zenml_environment(config_dir), **extra}
 
 
 class LocalServer:
@@ -139,11 +147,44 @@ class LocalServer:
         write_atomic(self.credentials_file, json.dumps(creds.__dict__, indent=2) + "\n", mode=0o600)
 
     def _read_pid(self) -> tuple[int, int]:
+        """(pid, port) the pid file names, (0, 0) when there is none or it is not ours:
+        a pid file copied with its platform names the original's server."""
         try:
             data = json.loads(self.pid_file.read_text())
-            return int(data["pid"]), int(data["port"])
+            pid, port = int(data["pid"]), int(data["port"])
+            root, started = str(data.get("root", "")), int(data.get("started", 0))
         except (OSError, ValueError, KeyError, TypeError):
             return 0, 0
+        if root and root != str(self.root.resolve()):
+            return 0, 0
+        if started and process_started(pid) != started:
+            return 0, 0  # that process ended; the pid may be another's now
+        return pid, port
+
+    def _owns(self, pid: int) -> bool:
+        """Is `pid` a ZenML server running on this root's files (its working directory
+        is the root)? Nothing else is ever trusted or signalled."""
+        if pid <= 0 or not _alive(pid):
+            return False
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+        except OSError:
+            return False
+        return b"zen_server_api" in cmdline and cwd == str(self.root.resolve())
+
+    @contextlib.contextmanager
+    def _starting(self) -> Iterator[None]:
+        """One start at a time per root: a second `up` waits, then finds it running."""
+        import fcntl
+
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(self.root / "start.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     # -- state --------------------------------------------------------------------------
     def url(self, port: int) -> str:
@@ -152,7 +193,7 @@ class LocalServer:
     def running(self) -> tuple[int, int] | None:
         """(pid, port) of our live server, or None (a stale pid file is removed)."""
         pid, port = self._read_pid()
-        if pid and _alive(pid) and _is_our_server(pid):
+        if pid and self._owns(pid):
             return pid, port
         if self.pid_file.exists():
             self.pid_file.unlink(missing_ok=True)
@@ -210,41 +251,42 @@ class LocalServer:
                 }
             except ZenMLError as exc:
                 st.problem = exc.detail
+                st.key_refused = exc.refused_credentials
         return st
 
     # -- lifecycle ----------------------------------------------------------------------
     def up(self, timeout: float = 120.0) -> tuple[ServerStatus, bool]:
-        """Start the server unless it runs; return (status, started_now)."""
+        """Start the server unless it runs; return (status, started_now). A running
+        server that refuses the platform's API key gets a new one."""
         self._prepare()
+        with self._starting():
+            return self._up(timeout)
+
+    def _up(self, timeout: float) -> tuple[ServerStatus, bool]:
         creds = self.load_credentials()
         live = self.running()
         if live is not None:
-            self._wait_healthy(live[0], self.url(live[1]), timeout)
-            if creds is None or not creds.api_key:
-                self._create_api_key(self.url(live[1]), creds)
+            url = self.url(live[1])
+            self._wait_healthy(live[0], url, timeout)
+            if creds is None or not creds.api_key or not self._key_works(url, creds.api_key):
+                self._create_api_key(url, creds)
             return self.status(), False
         if creds is None:
             creds = Credentials(secrets.token_urlsafe(24), secrets.token_hex(32))
             self._save_credentials(creds)
         port = _free_port(creds.port)
-        env = {
-            **os.environ,
-            **zenml_environment(self.config_dir),
-            "ZENML_STORE_URL": f"sqlite:///{self.db}",
-            "ZENML_SERVER_AUTH_SCHEME": "OAUTH2_PASSWORD_BEARER",
-            "ZENML_SERVER_AUTO_ACTIVATE": "1",
-            "ZENML_DEFAULT_USER_NAME": ADMIN,
-            "ZENML_DEFAULT_USER_PASSWORD": creds.admin_password,
-            "ZENML_SERVER_JWT_SECRET_KEY": creds.jwt_secret,
-            "ZENML_LOGGING_COLORS_DISABLED": "true",
-        }
-        for key in (
-            "ZENML_STORE_API_KEY",
-            "ZENML_STORE_API_TOKEN",
-            "ZENML_SERVER_URL",
-            "ZENML_API_KEY",
-        ):
-            env.pop(key, None)
+        env = server_environment(
+            self.config_dir,
+            {
+                "ZENML_STORE_URL": f"sqlite:///{self.db}",
+                "ZENML_SERVER_AUTH_SCHEME": "OAUTH2_PASSWORD_BEARER",
+                "ZENML_SERVER_AUTO_ACTIVATE": "1",
+                "ZENML_DEFAULT_USER_NAME": ADMIN,
+                "ZENML_DEFAULT_USER_PASSWORD": creds.admin_password,
+                "ZENML_SERVER_JWT_SECRET_KEY": creds.jwt_secret,
+                "ZENML_LOGGING_COLORS_DISABLED": "true",
+            },
+        )
         self.config_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_file, "ab") as log:
             log.write(
@@ -272,7 +314,13 @@ class LocalServer:
                 start_new_session=True,
                 close_fds=True,
             )
-        write_atomic(self.pid_file, json.dumps({"pid": proc.pid, "port": port}) + "\n", mode=0o600)
+        record = {
+            "pid": proc.pid,
+            "port": port,
+            "root": str(self.root.resolve()),
+            "started": process_started(proc.pid),
+        }
+        write_atomic(self.pid_file, json.dumps(record) + "\n", mode=0o600)
         url = self.url(port)
         try:
             self._wait_healthy(proc.pid, url, timeout)
@@ -285,6 +333,18 @@ class LocalServer:
         if not creds.api_key:
             self._create_api_key(url, creds)
         return self.status(), True
+
+    def _key_works(self, url: str, api_key: str) -> bool:
+        try:
+            ZenMLClient(url, api_key=api_key, timeout=10).token()
+        except ZenMLError as exc:
+            if exc.refused_credentials:
+                return False
+            raise ServerError(
+                f"the ZenML server at {url} does not answer properly: {exc.detail}",
+                "restart it: zenml-tui server down && zenml-tui server up",
+            ) from None
+        return True
 
     def _wait_healthy(self, pid: int, url: str, timeout: float) -> None:
         client = ZenMLClient(url, timeout=2)
@@ -346,11 +406,13 @@ class LocalServer:
         creds.api_key = key["body"]["key"]
         creds.service_account_id = account["id"]
         self._save_credentials(creds)
+        (self.root / "token.json").unlink(missing_ok=True)  # the old key's token
 
     def down(self, timeout: float = 30.0) -> bool:
-        """Stop the server; True when one was running."""
+        """Stop the server; True when one was running. Only a process that is this
+        root's server is signalled."""
         pid, _ = self._read_pid()
-        if not pid or not _alive(pid) or not _is_our_server(pid):
+        if not pid or not self._owns(pid):
             self.pid_file.unlink(missing_ok=True)
             return False
         for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):

@@ -35,12 +35,14 @@ class ZenMLError(ZenMLTUIError):
         path: str = "",
         timed_out: bool = False,
         refused_credentials: bool = False,
+        url: str = "",
     ) -> None:
         self.status = status
         self.error_type = error_type
         self.method = method
         self.path = path
         self.timed_out = timed_out
+        self.url = url
         self.refused_credentials = refused_credentials or status == 401
         where = f"{method} {path}: " if method else ""
         text = (
@@ -115,6 +117,23 @@ class ZenMLClient:
         params: dict[str, Any] | None = None,
         auth: bool = True,
     ) -> Any:
+        """One request; every error names this server."""
+        try:
+            return self._request(method, path, body, form, params, auth)
+        except ZenMLError as exc:
+            if not exc.url:
+                exc.url = self.url
+            raise
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        form: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+        auth: bool = True,
+    ) -> Any:
         url = self.url + path
         if params:
             url += "?" + urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
@@ -162,7 +181,9 @@ class ZenMLClient:
         if self._token and time.time() < self._token_expires:
             return self._token
         if not self.api_key:
-            raise ZenMLError(401, "AuthenticationError", "no API key or API token was given")
+            raise ZenMLError(
+                401, "AuthenticationError", "no API key or API token was given", url=self.url
+            )
         try:
             data = self._send(
                 "POST",
@@ -179,6 +200,7 @@ class ZenMLClient:
                     "POST",
                     f"{API}/login",
                     refused_credentials=True,
+                    url=self.url,
                 ) from None
             raise
         self.logins += 1

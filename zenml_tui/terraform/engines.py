@@ -74,6 +74,7 @@ class Engine:
     def __init__(self) -> None:
         self._proc: asyncio.subprocess.Process | None = None
         self._cancelled = False
+        self._stopped = False  # `stop`: no further command starts
 
     def command(self, argv: Sequence[str]) -> tuple[list[str], bytes | None]:
         raise NotImplementedError
@@ -91,6 +92,8 @@ class Engine:
     ) -> Result:
         """Run `terraform <argv>` in `cwd` with exactly `env`. With `raw`, stdout is kept
         whole (for `show -json`, one line that can be tens of megabytes)."""
+        if self._stopped:
+            return Result(130, cancelled=True)
         cmd, stdin = self.command(argv)
         try:
             proc = await asyncio.create_subprocess_exec(
@@ -161,6 +164,12 @@ class Engine:
             proc.send_signal(signal.SIGINT)
         return True
 
+    def stop(self) -> bool:
+        """Cancel the running command and start no other one (what a cancelled run
+        wants); True when a command was running."""
+        self._stopped = True
+        return self.cancel()
+
     def kill(self) -> None:
         proc = self._proc
         if proc is not None and proc.returncode is None:
@@ -198,7 +207,7 @@ class BinaryEngine(Engine):
         self.path = found
 
     def command(self, argv: Sequence[str]) -> tuple[list[str], bytes | None]:
-        return [self.path, *argv], None
+        return [sys.executable, "-m", "zenml_tui.terraform.guard", self.path, *argv], None
 
     def describe(self) -> str:
         return self.path

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-ACTIONS = ("create", "update", "replace", "delete", "read", "no-op")
+ACTIONS = ("create", "import", "update", "replace", "delete", "read", "no-op")
 SENSITIVE = "(sensitive value)"
 UNKNOWN = "(known after apply)"
 
@@ -176,6 +176,7 @@ class ResourceChange:
     replace_paths: list[list[Any]]
     source: dict[str, Any] | str = field(repr=False)  # the resource change, or its JSON
     secrets: frozenset[str] = field(default=frozenset(), repr=False)
+    importing: str | None = None  # the id of the object an import adopts
 
     @property
     def raw(self) -> dict[str, Any]:
@@ -221,18 +222,24 @@ class OutputChange:
 
 
 def resource_change(rc: dict[str, Any], secrets: frozenset[str]) -> ResourceChange:
-    """One entry of `resource_changes` or `resource_drift`."""
+    """One entry of `resource_changes` or `resource_drift`. An object being imported is
+    an "import", whether or not it is updated too (its diff says)."""
     change = rc.get("change") or {}
+    importing = (change.get("importing") or {}).get("id")
+    action = action_of(change.get("actions") or [])
+    if importing is not None and action in ("no-op", "update"):
+        action = "import"
     return ResourceChange(
         address=rc.get("address", ""),
         type=rc.get("type", ""),
         name=rc.get("name", ""),
         module=rc.get("module_address"),
-        action=action_of(change.get("actions") or []),
+        action=action,
         reason=rc.get("action_reason"),
         replace_paths=change.get("replace_paths") or [],
         source=rc,
         secrets=secrets,
+        importing=importing,
     )
 
 
@@ -366,7 +373,7 @@ class PlanModel:
     @property
     def has_changes(self) -> bool:
         c = self.counts
-        return any(c[a] for a in ("create", "update", "replace", "delete")) or any(
+        return any(c[a] for a in ("create", "import", "update", "replace", "delete")) or any(
             o.action not in ("no-op",) for o in self.outputs
         )
 
@@ -378,9 +385,10 @@ class PlanModel:
 
     def summary(self) -> str:
         c = self.counts
+        adopt = f"{c['import']} to import, " if c["import"] else ""
         return (
-            f"{c['create']} to create, {c['update']} to update, {c['replace']} to replace, "
-            f"{c['delete']} to delete"
+            f"{adopt}{c['create']} to create, {c['update']} to update, "
+            f"{c['replace']} to replace, {c['delete']} to delete"
         )
 
     def to_dict(self, with_attributes: bool = True) -> dict[str, Any]:

@@ -74,9 +74,9 @@ def _receive(stream: IO[bytes]) -> PlanModel | None:
     drift: list[ResourceChange] = []
     for line in stream:  # one short Python step per change: the GIL changes hands between
         kind, meta, raw = line.split(b"\t", 2)
-        address, type_, name, module, action, reason, paths = json.loads(meta)
+        address, type_, name, module, action, reason, paths, importing = json.loads(meta)
         change = ResourceChange(
-            address, type_, name, module, action, reason, paths, raw.decode(), known
+            address, type_, name, module, action, reason, paths, raw.decode(), known, importing
         )
         (changes if kind == b"c" else drift).append(change)
     outputs = [OutputChange(*o) for o in head["outputs"]]
@@ -99,7 +99,16 @@ def _send(doc: dict[str, Any], secrets: frozenset[str], out: IO[bytes]) -> None:
     for kind, key in ((b"c", "resource_changes"), (b"d", "resource_drift")):
         for rc in doc.get(key) or []:
             c = resource_change(rc, known)
-            meta = [c.address, c.type, c.name, c.module, c.action, c.reason, c.replace_paths]
+            meta = [
+                c.address,
+                c.type,
+                c.name,
+                c.module,
+                c.action,
+                c.reason,
+                c.replace_paths,
+                c.importing,
+            ]
             out.write(kind + b"\t" + json.dumps(meta).encode() + b"\t")
             out.write(json.dumps(rc).encode() + b"\n")
 

@@ -13,6 +13,7 @@ and the workspace: applying a plan whose fingerprint no longer matches is refuse
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import json
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from zenml_tui.fsutil import write_atomic
+from zenml_tui.procutil import process_started
 
 
 class RunKind(StrEnum):
@@ -43,6 +45,7 @@ class RunOutcome(StrEnum):
     APPLIED = "applied"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"  # the process running it ended without recording an end
 
     @property
     def final(self) -> bool:
@@ -52,7 +55,12 @@ class RunOutcome(StrEnum):
     def changed_state(self) -> bool:
         """An apply or destroy with this outcome may have changed the state (a failed or
         cancelled one may have done part of its work)."""
-        return self in (RunOutcome.APPLIED, RunOutcome.CANCELLED, RunOutcome.FAILED)
+        return self in (
+            RunOutcome.APPLIED,
+            RunOutcome.CANCELLED,
+            RunOutcome.FAILED,
+            RunOutcome.INTERRUPTED,
+        )
 
 
 def fingerprint_parts(
@@ -64,6 +72,10 @@ def fingerprint_parts(
         "provider_source": provider_source,
         "workspace": workspace,
     }
+
+
+def _private(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
 
 
 def fingerprint(parts: dict[str, str]) -> str:
@@ -90,6 +102,8 @@ class Run:
     applied_by: str | None = None  # for a plan: the apply that executed it
     message: str = ""
     destroy: bool = False  # a plan that removes everything (applied only by `destroy`)
+    pid: int = 0  # the process running it, and when that process started (pids are reused)
+    pid_started: int = 0
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Run:
@@ -135,6 +149,7 @@ class RunStore:
             engine,
             provider_source,
         )
+        run.pid, run.pid_started = os.getpid(), process_started(os.getpid())
         d = self.dir(run_id)
         d.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.save(run)
@@ -146,11 +161,47 @@ class RunStore:
         )
 
     def load(self, run_id: str) -> Run | None:
+        """The run, or None; a run whose process is gone is settled as interrupted."""
         try:
             data = json.loads((self.dir(run_id) / "run.json").read_text())
-            return Run.from_dict(data)
+            run = Run.from_dict(data)
         except (OSError, ValueError, TypeError, KeyError):
             return None
+        if run.outcome is RunOutcome.RUNNING and self._orphaned(run):
+            self._settle_interrupted(run)
+        return run
+
+    @staticmethod
+    def _orphaned(run: Run) -> bool:
+        """Recorded as running by a process of this host that no longer exists."""
+        if run.host != socket.gethostname():
+            return False  # another machine's run: it may well be running
+        if run.pid <= 0:
+            return True  # recorded before runs knew their process
+        return process_started(run.pid) != run.pid_started
+
+    def _settle_interrupted(self, run: Run) -> None:
+        from zenml_tui.terraform.progress import ApplyProgress
+
+        events = self.events(run.id)
+        path = self.dir(run.id) / "events.jsonl"
+        when = path.stat().st_mtime if path.exists() else run.started
+        if run.kind is RunKind.PLAN:
+            message = "interrupted while planning (nothing was changed); plan again"
+        else:
+            planned = sum(n for a, n in run.summary.items() if a not in ("no-op", "read"))
+            progress = ApplyProgress.of(events)
+            if not planned:
+                planned = len(progress.done) + len(progress.failed) + len(progress.in_flight)
+            message = (
+                f"interrupted: the process running this {run.kind} ended after "
+                f"{progress.describe(planned) if planned else 'no changes'}; plan again: "
+                "the next plan adopts objects the server made that the state does not record"
+            )
+        run.finish(RunOutcome.INTERRUPTED, message)
+        run.finished = when
+        with contextlib.suppress(OSError):  # shown as interrupted all the same
+            self.save(run)
 
     def list_runs(self, environment: str | None = None) -> list[Run]:
         """Newest first."""
@@ -176,7 +227,8 @@ class RunStore:
         return None
 
     def append_event(self, run: Run, event: dict[str, Any]) -> None:
-        with open(self.dir(run.id) / "events.jsonl", "a", encoding="utf-8") as fh:
+        path = self.dir(run.id) / "events.jsonl"
+        with open(path, "a", encoding="utf-8", opener=_private) as fh:
             fh.write(json.dumps(event) + "\n")
 
     def events(self, run_id: str) -> list[dict[str, Any]]:

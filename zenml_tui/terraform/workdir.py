@@ -27,20 +27,67 @@ TF_FILES = ("*.tf",)
 _LOCKED = "Error acquiring the state lock"
 
 
+class TerraformCancelled(ZenMLTUIError):
+    """A preparatory command (init, workspace, show) was cancelled: the run stops."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"cancelled during terraform {what}", kind=Kind.CANCELLED)
+
+
 class TerraformError(ZenMLTUIError):
     """A Terraform command failed; the message is Terraform's own diagnostics."""
 
     def __init__(self, what: str, result: Result) -> None:
         self.result = result
         text = result.error_text()
+        self.lock: dict[str, str] = {}
         if _LOCKED in text:
+            self.lock = lock_info(text)
+            holder = self.lock.get("Who", "another run")
+            operation = self.lock.get("Operation", "").removeprefix("OperationType").lower()
+            since = _age(self.lock.get("Created", ""))
             super().__init__(
-                f"terraform {what} failed: {text}",
+                f"terraform {what} failed: the state is locked by {holder}"
+                + (f" ({operation}" if operation else " (")
+                + (f", for {since})" if since else ")"),
                 kind=Kind.LOCK_HELD,
-                hint="another plan or apply holds the state lock; wait for it to finish",
+                hint="wait for that run to finish (the lock goes with the process holding it)",
             )
         else:
             super().__init__(f"terraform {what} failed: {text}", kind=Kind.TERRAFORM)
+
+
+def lock_info(text: str) -> dict[str, str]:
+    """The `Lock Info:` block of Terraform's lock error: ID, Path, Operation, Who, ..."""
+    info: dict[str, str] = {}
+    block = text.split("Lock Info:", 1)[1] if "Lock Info:" in text else ""
+    for line in block.splitlines():
+        key, sep, value = line.strip().partition(":")
+        if not sep or not key or " " in key:
+            if info:
+                break
+            continue
+        info[key] = value.strip()
+    return info
+
+
+def _age(created: str) -> str:
+    """`2026-12-02 00:50:12.12345 +0000 UTC` as `12 s` (or "" when unreadable)."""
+    import datetime as dt
+
+    parts = created.split(" UTC")[0].split(" ")
+    try:
+        day, clock = parts[0], parts[1].split(".")[0]
+        zone = parts[2] if len(parts) > 2 else "+0000"
+        when = dt.datetime.strptime(f"{day} {clock} {zone}", "%Y-%m-%d %H:%M:%S %z")
+    except (ValueError, IndexError):
+        return ""
+    seconds = int((dt.datetime.now(dt.UTC) - when).total_seconds())
+    if seconds < 120:
+        return f"{max(seconds, 0)} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
 
 
 def module_files(modules: Path) -> list[Path]:
@@ -92,9 +139,13 @@ class Workdir:
                     p.unlink()
         return modules_hash(self.bundled_modules)
 
-    def environment(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        """The Terraform process environment: ours plus the caller's extras."""
-        env = dict(os.environ)
+    def environment(
+        self, extra: dict[str, str] | None = None, withheld: frozenset[str] = frozenset()
+    ) -> dict[str, str]:
+        """The Terraform process environment: ours, without the `withheld` variables
+        (the platform's secrets and API keys: Terraform gets the secrets it needs in
+        TF_VAR_secrets only), plus the caller's extras."""
+        env = {k: v for k, v in os.environ.items() if k not in withheld}
         rc = env.get("TF_CLI_CONFIG_FILE")
         if not rc or not Path(rc).is_file():  # a missing CLI config breaks init here
             own = self.state_dir / "terraformrc"
@@ -108,6 +159,8 @@ class Workdir:
             "TF_VAR_secrets",
             "ZENML_API_KEY",
             "ZENML_API_TOKEN",
+            "ZENML_STORE_API_KEY",
+            "ZENML_STORE_API_TOKEN",
         ):
             env.pop(key, None)
         env.update(extra or {})
@@ -125,6 +178,8 @@ class Workdir:
     ) -> Result:
         self.root.mkdir(parents=True, exist_ok=True)
         result = await self.engine.run(argv, self.root, env, on_event, raw=raw)
+        if result.cancelled and what not in ("plan", "apply"):
+            raise TerraformCancelled(what)  # plan and apply report it in their result
         if result.retcode not in ok and not result.cancelled:
             raise TerraformError(what, result)
         return result

@@ -39,6 +39,7 @@ from zenml_tui.ui.messages import (
     TerraformEvents,
     WorkspaceReady,
 )
+from zenml_tui.ui.screens.confirm import RunQuestion
 from zenml_tui.ui.widgets.config_pane import ConfigPane
 from zenml_tui.ui.widgets.footer import KeyFooter
 from zenml_tui.ui.widgets.header import TopBar
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from zenml_tui.ui.widgets.server_pane import ServerPane
 
 REFRESH_SECONDS = 5.0
+POLL_TIMEOUT = 4.0  # a server that stops answering shows as such within 10 s
 FOCUS_IN_TAB = {
     "config": "#editor",
     "plan-tab": "#changes",
@@ -127,6 +129,7 @@ class ZenMLApp(App[None]):
         self._refreshing = False
         self._events: deque[dict[str, Any]] = deque()  # Terraform events from the worker
         self._events_posted = False
+        self._quit_when_done = False  # quit once the running run has ended
         self._panes_ready = False  # Plan, Runs and Server are mounted after the first frame
         self._deferred: list[tuple[Callable[..., None], tuple[Any, ...]]] = []  # asked before
 
@@ -211,11 +214,19 @@ class ZenMLApp(App[None]):
 
     def on_resize(self) -> None:
         """Below 110 columns the scope tree gives its room to the editor (f3 shows it)."""
-        self.query_one("#scope-tree").display = self.size.width >= 110
+        self._show_tree(self.size.width >= 110)
 
     def action_toggle_tree(self) -> None:
-        tree = self.query_one("#scope-tree")
-        tree.display = not tree.display
+        self._show_tree(not self.query_one("#scope-tree").display)
+
+    def _show_tree(self, shown: bool) -> None:
+        """A hidden tree never keeps the keyboard: keys pressed then would act on what
+        the user cannot see (Down, Enter: a switch to another environment)."""
+        tree = self.query_one("#scope-tree", Tree)
+        tree.display = shown
+        tree.can_focus = shown
+        if not shown and tree.has_focus:
+            self.query_one("#editor").focus()
 
     def _tune_gc(self) -> None:
         from zenml_tui.ui.gctune import tune_for_interactive
@@ -278,7 +289,7 @@ class ZenMLApp(App[None]):
             return
         self.env = environment
         self.scope = Scope(environment, self.scope.team, self.scope.project)
-        self._server_text = "connecting…"
+        self._server_text = "offline" if self.offline else "connecting…"
         self._failures, self._next_refresh = 0, 0.0
         self.plan_pane.started(environment)
         self.plan_summary(f"selecting the workspace of {environment}…")
@@ -318,6 +329,12 @@ class ZenMLApp(App[None]):
     # -- plan and apply -------------------------------------------------------------------
     def action_plan(self) -> None:
         if self._later(self.action_plan):
+            return
+        if self.offline:
+            self.notify(
+                "offline: a plan needs the ZenML server; start zenml-tui without --offline",
+                severity="warning",
+            )
             return
         if self.running:
             self.notify(f"a {self.running} is already running", severity="warning")
@@ -364,6 +381,12 @@ class ZenMLApp(App[None]):
 
     def action_apply(self) -> None:
         if self._later(self.action_apply):
+            return
+        if self.offline:
+            self.notify(
+                "offline: an apply needs the ZenML server; start zenml-tui without --offline",
+                severity="warning",
+            )
             return
         pane = self.plan_pane
         if self.running:
@@ -419,10 +442,20 @@ class ZenMLApp(App[None]):
         else:
             self._events_posted = False
 
+    def _run_ended(self) -> None:
+        """A workspace selection, plan or apply is over: questions about it go away,
+        and a quit asked for during it happens now."""
+        self.running = None
+        self._ctx = None
+        if isinstance(self.screen, RunQuestion):
+            self.screen.dismiss(None)
+        if self._quit_when_done:
+            self.exit()
+
     @on(WorkspaceReady)
     @_while_running
     def _workspace_ready(self, message: WorkspaceReady) -> None:
-        self.running = None
+        self._run_ended()
         if message.environment == self.env:
             self.plan_summary(
                 f"workspace '{message.workspace}' selected: press f5 (or p) to plan {self.env}"
@@ -431,14 +464,14 @@ class ZenMLApp(App[None]):
     @on(PlanDone)
     @_while_running
     def _plan_done(self, message: PlanDone) -> None:
-        self.running = None
+        self._run_ended()
         self.plan_pane.show(message.outcome)
         self.refresh_runs()
 
     @on(ApplyDone)
     @_while_running
     def _apply_done(self, message: ApplyDone) -> None:
-        self.running = None
+        self._run_ended()
         run = message.outcome.run
         self.notify(
             f"{run.kind} {run.outcome}: {run.message}",
@@ -461,7 +494,7 @@ class ZenMLApp(App[None]):
             return
         error = message.error
         if message.what in ("plan", "apply", "workspace"):
-            self.running = None
+            self._run_ended()
         root = self.session.platform.root
         detail = "\n".join(d.format(root) for d in error.diagnostics[:8])
         hint = f"\n{error.hint}" if error.hint else ""
@@ -488,8 +521,10 @@ class ZenMLApp(App[None]):
     @work(thread=True, exclusive=True, group="runs")
     def _runs_worker(self, environment: str) -> None:
         from zenml_tui.ops.history import list_runs
+        from zenml_tui.ops.plans import secure_state
 
         try:
+            secure_state(self.session)
             runs = list_runs(self.session, environment)
         except OSError as exc:
             from zenml_tui.errors import file_error
@@ -529,9 +564,11 @@ class ZenMLApp(App[None]):
             )
 
         try:
-            report = status(self.session, environment, start=True, on_starting=starting)
+            report = status(
+                self.session, environment, start=True, on_starting=starting, timeout=POLL_TIMEOUT
+            )
         except ZenMLTUIError as exc:
-            self.post_message(ServerState(environment, None, exc.one_line()))
+            self.post_message(ServerState(environment, None, exc.one_line(), kind=exc.kind))
             return
         except Exception as exc:  # a server that answers nonsense is "down" too
             self.post_message(ServerState(environment, None, f"{type(exc).__name__}: {exc}"))
@@ -547,7 +584,9 @@ class ZenMLApp(App[None]):
         if message.report is None:
             self._failures += 1
             delay = min(60.0, REFRESH_SECONDS * 2 ** min(self._failures, 4))
-            self._server_text = f"unavailable, retrying in {delay:.0f} s"
+            words = {Kind.SERVER_HUNG: "not responding", Kind.SERVER_AUTH: "refuses the API key"}
+            word = words.get(message.kind, "unavailable") if message.kind else "unavailable"
+            self._server_text = f"{word}, retrying in {delay:.0f} s"
             if message.starting:
                 self._server_text, delay = "starting…", 0.5
         else:
@@ -579,24 +618,34 @@ class ZenMLApp(App[None]):
 
     def action_quit_app(self) -> None:
         unsaved = self.query_one(ConfigPane).unsaved
+        if self._quit_when_done:
+            return  # already quitting: waiting for Terraform to save the state
         if self.running:
-            question = f"A {self.running} is running. Cancel it and quit?"
-        elif unsaved:
-            names = ", ".join(p.name for p in unsaved)
-            question = f"Unsaved edits in {names} (kept as drafts). Quit?"
-        else:
-            self.exit()
+            running = self.running
+
+            def cancel_and_quit(yes: bool | None) -> None:
+                if yes and self.running:
+                    # Terraform finishes what is in flight and saves the state first
+                    self._quit_when_done = True
+                    if self._ctx is not None:
+                        self._ctx.cancel()
+                    self.notify(f"cancelling the {running}: quitting when Terraform has saved")
+
+            question = f"A {running} is running. Cancel it and quit?"
+            self.push_screen(RunQuestion(question), cancel_and_quit)
             return
+        if unsaved:
+            names = ", ".join(p.name for p in unsaved)
 
-        def answer(yes: bool | None) -> None:
-            if yes:
-                if self.running and self._ctx is not None:
-                    self._ctx.cancel()
-                self.exit()
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self.exit()
 
-        from zenml_tui.ui.screens.confirm import YesNo
+            from zenml_tui.ui.screens.confirm import YesNo
 
-        self.push_screen(YesNo(question), answer)
+            self.push_screen(YesNo(f"Unsaved edits in {names} (kept as drafts). Quit?"), answer)
+            return
+        self.exit()
 
 
 def _internal(exc: Exception) -> ZenMLTUIError:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from zenml_tui.errors import ZenMLTUIError
+from zenml_tui.errors import Kind, ZenMLTUIError
 
 if TYPE_CHECKING:
     from zenml_tui.ops.drift import StatusReport
@@ -56,6 +56,7 @@ class ServerState(Message):
     report: StatusReport | None
     problem: str = ""
     starting: bool = False
+    kind: Kind | None = None  # what went wrong, when it did
 
 
 @dataclass

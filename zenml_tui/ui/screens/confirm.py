@@ -92,6 +92,10 @@ class YesNo(ModalScreen[bool]):
         self.dismiss(False)
 
 
+class RunQuestion(YesNo):
+    """A question about the running run: it goes away when the run ends."""
+
+
 class EnvPicker(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "cancel")]
 

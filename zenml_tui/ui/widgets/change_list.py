@@ -21,8 +21,17 @@ STYLE = {
     "delete": "red",
     "read": "cyan",
     "no-op": "dim",
+    "import": "blue",
 }
-SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "read": "<=", "no-op": " "}
+SYMBOL = {
+    "create": "+",
+    "import": "<-",
+    "update": "~",
+    "replace": "-/+",
+    "delete": "-",
+    "read": "<=",
+    "no-op": " ",
+}
 ACTION_WIDTH = 12  # "-/+ replace" and a space
 
 

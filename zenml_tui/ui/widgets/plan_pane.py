@@ -22,9 +22,16 @@ from zenml_tui.ui.widgets.change_list import STYLE, ChangeList
 if TYPE_CHECKING:
     from zenml_tui.ops.plans import PlanModel, PlanOutcome, ResourceChange, Run
 
-ORDER = ("create", "update", "replace", "delete", "read", "no-op")
+ORDER = ("create", "import", "update", "replace", "delete", "read", "no-op")
 # planned changes are the list itself; the log keeps the rest of what Terraform says
-LOGGED = ("apply_start", "apply_complete", "apply_errored", "change_summary", "diagnostic")
+LOGGED = (
+    "apply_start",
+    "apply_complete",
+    "apply_errored",
+    "change_summary",
+    "diagnostic",
+    "zenml_tui",  # zenml-tui's own word during a run (e.g. objects being adopted)
+)
 FLUSH_SECONDS = 0.1
 
 
@@ -104,6 +111,8 @@ class PlanPane(Vertical):
         counts = model.counts
         text = Text(f"plan {run.id}: ")
         for action in ORDER[:-1]:
+            if action == "import" and not counts.get(action):
+                continue  # imports appear only when a plan adopts what a run left behind
             text.append(f"{counts.get(action, 0)} {action}  ", style=STYLE[action])
         if model.drift:
             text.append(f"{len(model.drift)} drifted  ", style="bold red")
