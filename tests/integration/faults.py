@@ -173,3 +173,35 @@ def environ(**values: str) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+class Environs:
+    """The environment of every Terraform and provider process while it runs."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, str] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> Environs:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            for pid in processes(
+                lambda c: "zenml_tui.terraform.embedded" in c or "zenml_tui.provider" in c
+            ):
+                if pid not in self.seen:
+                    try:
+                        environ = Path(f"/proc/{pid}/environ").read_bytes()
+                        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                    except OSError:
+                        continue
+                    kind = "provider" if b"zenml_tui.provider" in cmdline else "terraform"
+                    self.seen[pid] = kind + "\0" + environ.decode("utf-8", "replace")
+            self._stop.wait(0.01)

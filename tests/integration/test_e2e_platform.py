@@ -9,17 +9,26 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
+from tests.integration.faults import Environs
 from tests.tfharness import restore_environ, set_environ, terraform_environment
 from zenml_tui.errors import Kind, ZenMLTUIError
 from zenml_tui.ops import drift, plans
 from zenml_tui.ops.servers import local_server
 from zenml_tui.ops.session import open_session
 
+# distinctive values: the secrets test looks for them everywhere
 FAKE_SECRETS = {
-    "ACME_GCP_DEV_SA_JSON": '{"type": "service_account", "project_id": "acme-dev"}',
-    "ACME_GCP_STAGING_SA_JSON": '{"type": "service_account", "project_id": "acme-staging"}',
-    "ACME_GCP_PROD_WIF_CONFIG": '{"type": "external_account"}',
-    "ACME_MLFLOW_TRACKING_TOKEN": "mlflow-token-for-tests",
+    "ACME_GCP_DEV_SA_JSON": '{"type": "service_account", "key": "SECRET-DEV-7f3a91"}',
+    "ACME_GCP_STAGING_SA_JSON": '{"type": "service_account", "key": "SECRET-STG-2b8c44"}',
+    "ACME_GCP_PROD_WIF_CONFIG": '{"type": "external_account", "key": "SECRET-PRD-9d1e07"}',
+    "ACME_MLFLOW_TRACKING_TOKEN": "SECRET-MLF-5c6d22",
+}
+MARKS = {k: v.split('"key": "')[-1].rstrip('"}') for k, v in FAKE_SECRETS.items()}
+USES = {  # what each environment's layers reference
+    "local": set(),
+    "dev": {"ACME_GCP_DEV_SA_JSON", "ACME_MLFLOW_TRACKING_TOKEN"},
+    "staging": {"ACME_GCP_STAGING_SA_JSON", "ACME_MLFLOW_TRACKING_TOKEN"},
+    "prod": {"ACME_GCP_PROD_WIF_CONFIG", "ACME_MLFLOW_TRACKING_TOKEN"},
 }
 
 
@@ -177,12 +186,19 @@ def test_local_plan_apply_edit_stale_destroy(platform: Path) -> None:
 
 
 def test_every_environment_in_its_own_workspace(platform: Path) -> None:
+    """...and secrets reach only what needs them: Terraform and the provider had only the
+    secrets their environment references (as TF_VAR_secrets, never as the variables
+    themselves), the ZenML server none, and no file under the platform but Terraform's
+    state and saved plans (0600, in 0700 directories) holds a value."""
     session = open_session(platform)
     envs = ("local", "dev", "staging", "prod")
     for env in envs:
-        plan = asyncio.run(plans.plan(session, env))
-        assert plan.run.outcome == "changes", env
-        asyncio.run(plans.apply(session, env, confirm_env=env))
+        with Environs() as watched:
+            plan = asyncio.run(plans.plan(session, env))
+            assert plan.run.outcome == "changes", env
+            asyncio.run(plans.apply(session, env, confirm_env=env))
+        _only_what_is_referenced(env, watched)
+    _no_secret_in_files_or_the_server(session, platform)
     state = session.platform.state_dir / "state"
     for env in envs:
         assert (state / env / "terraform.tfstate").is_file()
@@ -207,6 +223,35 @@ def test_every_environment_in_its_own_workspace(platform: Path) -> None:
     for env in envs:
         asyncio.run(plans.destroy(session, env, confirm_env=env))
     assert all(not v for v in ours(client, "acme-ml").values())
+
+
+def _only_what_is_referenced(env: str, watched: Environs) -> None:
+    kinds = {v.split("\0", 1)[0] for v in watched.seen.values()}
+    assert kinds == {"terraform", "provider"}, (env, kinds)
+    held = []
+    for described in watched.seen.values():
+        has = {name for name, mark in MARKS.items() if mark in described}
+        assert has <= USES[env], (env, described.split("\0", 1)[0], has)
+        assert not any(f"{name}=" in described for name in FAKE_SECRETS)  # not as variables
+        held.append(has)
+    assert USES[env] in held  # the plan's Terraform had what the layers reference
+
+
+def _no_secret_in_files_or_the_server(session, root: Path) -> None:
+    running = local_server(session).running()
+    assert running is not None
+    server_env = Path(f"/proc/{running[0]}/environ").read_bytes().decode()
+    assert not any(mark in server_env for mark in MARKS.values())
+    state_dir = session.platform.state_dir
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        holds = [n for n, mark in MARKS.items() if mark.encode() in data]
+        if path.name.startswith("terraform.tfstate") or path.suffix == ".tfplan":
+            assert path.is_relative_to(state_dir), path
+            assert path.stat().st_mode & 0o077 == 0, (path, oct(path.stat().st_mode))
+            assert path.parent.stat().st_mode & 0o077 == 0, path.parent
+        else:
+            assert holds == [], (path, holds)
 
 
 def test_cli_plan_exit_codes_and_protected_apply(platform: Path) -> None:
