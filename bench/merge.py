@@ -7,6 +7,10 @@ per scope, then reports:
     edits), for a project, team, environment and base layer;
   * the same with a new line added each time (the full-parse path);
   * both with CPython's default GC settings and with the app's (zenml_tui.ui.gctune);
+  * the largest layers the editor accepts (zenml_tui.ops.layers: EDITOR_MAX_VALUES
+    values in short lines, the most values per byte; EDITOR_MAX_BYTES of long values),
+    as the project layer of the same scope: keystroke to merged preview must stay under
+    50 ms (the bounds are lowered until it does);
   * rendering every scope (cold engine): merge + resolve + validate all 884 scopes and
     build the tfvars of all 4 environments.
 
@@ -22,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from zenml_tui.ops.layers import EDITOR_MAX_BYTES, EDITOR_MAX_VALUES, read_layer
 from zenml_tui.ops.session import open_session
 from zenml_tui.platform.nodes import LIST, MAP, walk
 from zenml_tui.platform.render import build_tfvars
@@ -157,6 +162,44 @@ def keystroke_rows(session, scope, rows, edits: int) -> None:
         )
 
 
+def largest_layers(root: Path, scope_of, edits: int) -> None:
+    """The project layer of the scope replaced by the largest layers the editor opens."""
+    path = root / "layers" / "project" / "project007.yaml"
+    original = path.read_text()
+    head = original + "labels:\n"
+    # short lines: as many values as the bound allows (the costliest bytes)
+    per_value = len(head.splitlines())
+    short = head + "".join(f"  k{i:05d}: v{i}\n" for i in range(EDITOR_MAX_VALUES - per_value - 1))
+    # long values: as many bytes as the bound allows
+    long_lines, size = [], len(head)
+    while size + 250 < EDITOR_MAX_BYTES:
+        row = f"  k{len(long_lines):05d}: {'x' * 235}\n"
+        long_lines.append(row)
+        size += len(row)
+    rows = [("values", short), ("bytes", head + "".join(long_lines))]
+    print(
+        f"largest layers the editor accepts (project layer; bounds: {EDITOR_MAX_VALUES:,} "
+        f"values, {EDITOR_MAX_BYTES:,} bytes), {edits} value edits each, app GC settings:"
+    )
+    try:
+        for what, text in rows:
+            path.write_text(text)
+            session = open_session(root)
+            read_layer(session, path)  # raises if the editor would refuse it
+            scope = scope_of(session)
+            session.layering.scope(scope)
+            times, fast = keystroke(session, scope, path, edits)
+            times.sort()
+            print(
+                f"  at the {what} bound ({len(text):,} bytes, {len(text.splitlines()):,} lines)  "
+                f"median {ms(statistics.median(times))}  "
+                f"p95 {ms(times[int(len(times) * 0.95) - 1])}  max {ms(times[-1])}  "
+                f"[fast path {fast}/{len(times)}]"
+            )
+    finally:
+        path.write_text(original)
+
+
 def ms(x: float) -> str:
     return f"{x * 1000:.2f} ms"
 
@@ -197,6 +240,8 @@ def main() -> int:
             )
             keystroke_rows(session, scope, rows, args.edits)
             print()
+        largest_layers(root, lambda s: s.platform.scope("prod", project="project007"), args.edits)
+        print()
         runs = []
         for _ in range(3):
             fresh = open_session(root)

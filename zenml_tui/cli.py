@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 from zenml_tui import __version__
 from zenml_tui.errors import Diagnostic, Kind, ZenMLTUIError
+from zenml_tui.textsafe import line, visible
 
 if TYPE_CHECKING:
     from zenml_tui.ops.context import RunContext
@@ -36,7 +37,7 @@ def _print_errors(errors: Sequence[Diagnostic], stream: TextIO | None = None) ->
     stream = stream or sys.stdout
     cwd = Path.cwd()
     for d in errors:
-        print(d.format(relative_to=cwd), file=stream)
+        print(_shown(d, cwd), file=stream)
     files = {d.file for d in errors}
     stream.flush()
     print(
@@ -44,6 +45,14 @@ def _print_errors(errors: Sequence[Diagnostic], stream: TextIO | None = None) ->
         f"file{'s' if len(files) != 1 else ''}",
         file=sys.stderr,
     )
+
+
+def _shown(d: Diagnostic, cwd: Path) -> str:
+    """`file:line:col: CODE message [path]`, each part on its one line whatever it holds
+    (a key may hold a newline or an escape sequence), the hint on the next."""
+    where = f" [{line(d.path)}]" if d.path else ""
+    text = f"{line(d.location(cwd))}: {d.code.value} {line(d.message)}{where}"
+    return text + (f"\n    hint: {line(d.hint)}" if d.hint else "")
 
 
 def _add_platform(p: argparse.ArgumentParser, top: bool = False) -> None:
@@ -238,11 +247,15 @@ def _diag_dict(d: Diagnostic) -> dict[str, Any]:
     }
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str, output: str | None, exact: bool = False) -> None:
+    """To the file exactly; to a terminal with its control characters shown (unless
+    `exact`: the tfvars are Terraform's input, byte for byte)."""
     if output:
         from zenml_tui.ops.config import write_output
 
         write_output(Path(output), text)
+    elif not exact and sys.stdout.isatty():
+        sys.stdout.write(visible(text))
     else:
         sys.stdout.write(text)
 
@@ -258,7 +271,7 @@ def cmd_render(args: argparse.Namespace) -> int:
                 kind=Kind.USAGE,
                 hint="drop --team/--project",
             )
-        _emit(config.tfvars_text(session, args.env), args.output)
+        _emit(config.tfvars_text(session, args.env), args.output, exact=True)
         return EXIT_OK
     _emit(config.render_scope(session, args.env, args.team, args.project, args.format), args.output)
     return EXIT_OK
@@ -272,7 +285,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(ex.to_dict(), indent=2, ensure_ascii=False))
     else:
-        print(ex.format(relative_to=Path.cwd()))
+        print(visible(ex.format(relative_to=Path.cwd())))
     return EXIT_OK
 
 
@@ -284,8 +297,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         raise ZenMLTUIError(
             f"the app cannot start: {exc}", kind=Kind.ENGINE, hint="reinstall zenml-tui"
         ) from None
-    run(args.platform, args.env, args.offline, args.terraform_bin)
-    return EXIT_OK
+    return run(args.platform, args.env, args.offline, args.terraform_bin)
 
 
 def cmd_server(args: argparse.Namespace) -> int:
@@ -347,15 +359,15 @@ def _print_review(model: PlanModel, env: str) -> None:
         for change in items:
             reason = f"  [{change.reason}]" if change.reason and action == "replace" else ""
             adopted = f"  (object {change.importing})" if change.importing else ""
-            print(f"  {_SYMBOL[action]} {change.address}{reason}{adopted}")
+            print(line(f"  {_SYMBOL[action]} {change.address}{reason}{adopted}"))
             if action in ("update", "replace", "import"):
                 for d in change.diffs():
                     mark = "  # forces replacement" if d.forces_replace else ""
-                    print(f"      {d.path}: {_short(d.before)} -> {_short(d.after)}{mark}")
+                    print(line(f"      {d.path}: {_short(d.before)} -> {_short(d.after)}{mark}"))
     if model.drift:
         print(f"drift ({len(model.drift)} changed outside Terraform):")
         for change in model.drift:
-            print(f"  ! {change.address} ({change.action})")
+            print(line(f"  ! {change.address} ({change.action})"))
     print(f"{env}: {model.summary()}")
 
 
@@ -374,7 +386,7 @@ def _progress(event: dict[str, Any]) -> None:
         kind in ("planned_change", "apply_complete", "apply_errored", "zenml_tui")
         or event.get("@level") == "error"
     ):
-        print(f"  {event.get('@message', '')}", file=sys.stderr)
+        print(f"  {visible(str(event.get('@message', '')))}", file=sys.stderr)
 
 
 def _typed_confirmation(args: argparse.Namespace, session: Session, action: str) -> str | None:
@@ -497,9 +509,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         for obj in report.objects:
             mark = "managed" if obj.managed else "other"
             drift = f"  DRIFT: {obj.drift}" if obj.drift else ""
-            print(f"  {obj.kind:<10} {obj.name:<40} {obj.detail:<32} {mark}{drift}")
+            print(line(f"  {obj.kind:<10} {obj.name:<40} {obj.detail:<32} {mark}{drift}"))
         for gone in report.missing:
-            print(f"  {gone.kind:<10} {gone.name:<40} {gone.address}  DRIFT: {gone.drift}")
+            print(line(f"  {gone.kind:<10} {gone.name:<40} {gone.address}  DRIFT: {gone.drift}"))
         print(f"{len(report.drifted)} drifted")
     return EXIT_DIFF if report.drifted and args.detailed_exitcode else EXIT_OK
 
@@ -512,14 +524,14 @@ def cmd_runs(args: argparse.Namespace) -> int:
         run = history.load_run(session, args.show)
         print(json.dumps(asdict(run), indent=2))
         for event in history.events(session, run.id):
-            print(event.get("@message", ""))
+            print(visible(str(event.get("@message", ""))))
         return EXIT_OK
     items = history.list_runs(session, args.env)
     if args.json:
         print(json.dumps([asdict(r) for r in items], indent=2))
         return EXIT_OK
     for run in items:
-        print(f"{run.label}  {run.message}")
+        print(line(f"{run.label}  {run.message}"))
     if not items:
         print("no runs yet")
     return EXIT_OK
@@ -553,7 +565,7 @@ def report(exc: ZenMLTUIError) -> None:
     stdout, as `validate` prints them), then one line on stderr."""
     if exc.diagnostics:
         _print_errors(exc.diagnostics)
-    print(f"zenml-tui: {exc.one_line()}", file=sys.stderr)
+    print(f"zenml-tui: {visible(exc.one_line())}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -48,6 +49,8 @@ class Code(StrEnum):
     # reading files
     FILE_MISSING = "FILE_MISSING"
     FILE_UNREADABLE = "FILE_UNREADABLE"
+    FILE_KIND = "FILE_KIND"  # not a regular file, a link loop, a link out of the platform
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
     ENCODING = "ENCODING"
     YAML_SYNTAX = "YAML_SYNTAX"
     YAML_TAB = "YAML_TAB"
@@ -55,6 +58,9 @@ class Code(StrEnum):
     NOT_A_MAPPING = "NOT_A_MAPPING"
     DUPLICATE_KEY = "DUPLICATE_KEY"
     COMPLEX_KEY = "COMPLEX_KEY"
+    TOO_DEEP = "TOO_DEEP"  # nesting beyond the limit
+    ALIAS_EXPANSION = "ALIAS_EXPANSION"  # aliases that expand beyond the limit
+    NUMBER_OUT_OF_RANGE = "NUMBER_OUT_OF_RANGE"  # a huge integer, inf, nan
     # tags
     UNKNOWN_TAG = "UNKNOWN_TAG"
     MISPLACED_TAG = "MISPLACED_TAG"
@@ -70,9 +76,12 @@ class Code(StrEnum):
     REF_DANGLING = "REF_DANGLING"
     REF_CYCLE = "REF_CYCLE"
     REF_TYPE = "REF_TYPE"
+    REF_TOO_DEEP = "REF_TOO_DEEP"  # a chain of references beyond the limit
+    VALUE_TOO_LARGE = "VALUE_TOO_LARGE"  # an interpolated string beyond the limit
     SECRET_EMBEDDED = "SECRET_EMBEDDED"
     SECRET_UNDECLARED = "SECRET_UNDECLARED"
     SECRET_LITERAL = "SECRET_LITERAL"
+    SECRET_MISPLACED = "SECRET_MISPLACED"  # a secret reference where no credential goes
     # schema
     UNKNOWN_KEY = "UNKNOWN_KEY"
     WRONG_TYPE = "WRONG_TYPE"
@@ -100,8 +109,10 @@ class Diagnostic:
     def location(self, relative_to: Path | None = None) -> str:
         file = self.file
         if relative_to is not None and file:
-            with contextlib.suppress(ValueError):
-                file = str(Path(file).resolve().relative_to(relative_to.resolve()))
+            with contextlib.suppress(ValueError, OSError, RuntimeError):  # a link loop
+                base = Path(os.path.realpath(relative_to))
+                here = Path(os.path.realpath(os.path.dirname(file) or "."))
+                file = str((here / os.path.basename(file)).relative_to(base))
         return f"{file or '<platform>'}:{max(self.line, 1)}:{max(self.col, 1)}"
 
     def format(self, relative_to: Path | None = None) -> str:

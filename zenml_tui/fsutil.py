@@ -61,3 +61,43 @@ def make_private(*roots: Path) -> None:
                 with contextlib.suppress(OSError):
                     if f.lstat().st_mode & 0o077 and not f.is_symlink():
                         os.chmod(f, 0o600)
+
+
+def cache_key(state_dir: Path) -> bytes:
+    """The platform's own secret for signing what it caches (0600, made on first use):
+    a cache edited by someone who cannot read it is not trusted."""
+    import secrets
+
+    path = Path(state_dir) / "cache" / "signing.key"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = secrets.token_bytes(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made meanwhile by another process
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key)
+    return key
+
+
+def signature(state_dir: Path, data: bytes) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(cache_key(state_dir), data, hashlib.sha256).hexdigest()
+
+
+def signed(state_dir: Path, data: bytes, tag: object) -> bool:
+    """Was `data` signed with this platform's key (`tag` from the cache)?"""
+    import hmac
+
+    if not isinstance(tag, str):
+        return False
+    try:
+        return hmac.compare_digest(signature(state_dir, data), tag)
+    except OSError:
+        return False

@@ -97,6 +97,39 @@ def test_typos_are_located_in_the_layer_that_set_them(remote_platform: Path, zen
     ) in got
 
 
+def test_value_shapes_are_checked_as_the_server_will(remote_platform: Path, zenml_server) -> None:
+    """A tuple of two strings given three (as a JSON string and as a YAML list): the
+    server would answer HTTP 422; the check says so first, located. Two is fine."""
+    typo(
+        remote_platform,
+        "env/dev.yaml",
+        "components:\n",
+        "components:\n  orchestrator:\n    configuration:\n"
+        '      node_selector_constraint: \'["gpu", "t4", "extra"]\'\n',
+    )
+    typo(
+        remote_platform,
+        "team/training.yaml",
+        "        memory_limit: 16G",
+        "        memory_limit: 16G\n        node_selector_constraint: [a, b, c]",
+    )
+    session = open_session(remote_platform)
+    schemas = fetch(zenml_server.client(), remote_platform / ".zenml-tui" / "cache")
+    errors = check_environment(session.layering, "dev", schemas)
+    shapes = [e for e in errors if "node_selector_constraint" in e.path]
+    assert {(Path(e.file).name, e.code) for e in shapes} == {
+        ("dev.yaml", Code.WRONG_TYPE),
+        ("training.yaml", Code.WRONG_TYPE),
+    }
+    assert all("exactly 2 items are expected, not 3" in e.message for e in shapes)
+    dev = next(e for e in shapes if Path(e.file).name == "dev.yaml")
+    assert dev.line == 10 and dev.col == 33
+    typo(remote_platform, "env/dev.yaml", '"t4", "extra"', '"t4"')
+    typo(remote_platform, "team/training.yaml", "[a, b, c]", "[a, b]")
+    errors = check_environment(open_session(remote_platform).layering, "dev", schemas)
+    assert not [e for e in errors if "node_selector_constraint" in e.path]
+
+
 def test_a_plan_is_refused_while_flavor_errors_exist(remote_platform: Path, monkeypatch) -> None:
     monkeypatch.setenv("ACME_GCP_DEV_SA_JSON", '{"type": "service_account"}')
     monkeypatch.setenv("ACME_MLFLOW_TRACKING_TOKEN", "token-for-tests")

@@ -149,3 +149,26 @@ async def test_a_question_about_a_run_goes_when_the_run_ends(tmp_path: Path) -> 
         await until(pilot, lambda: app.running is None, 120)
         await pilot.pause(0.2)
         assert not isinstance(app.screen, RunQuestion) and app.is_running
+
+
+def test_a_crash_exits_1_with_a_report_that_holds_no_locals_and_no_secret(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("ACME_GCP_DEV_SA_JSON", "SECRET-CRASH-4411")
+    root = _copy(tmp_path / "acme-ml")
+
+    class Crashing(ZenMLApp):
+        def on_mount(self) -> None:
+            super().on_mount()
+            layer_text = "THE-LAYER-TEXT-8832"  # a local the report must not show
+            raise RuntimeError(f"a bug near SECRET-CRASH-4411 ({len(layer_text)})")
+
+    app = Crashing(root, "local", offline=True)
+    app.run(headless=True, size=(80, 24))
+    assert app.return_code == 1
+    (report,) = (root / ".zenml-tui" / "crashes").glob("*.txt")
+    text = report.read_text()
+    assert "RuntimeError: a bug near «secret:GCP_DEV_SA_JSON» (19)" in text
+    assert "in on_mount" in text  # the frames are there
+    assert "THE-LAYER-TEXT-8832" not in text and "SECRET-CRASH-4411" not in text
+    assert report.stat().st_mode & 0o777 == 0o600

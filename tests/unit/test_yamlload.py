@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from zenml_tui.errors import Code
-from zenml_tui.platform.yamlload import parse_file, parse_text
+from zenml_tui.platform.yamlload import parse_file, parse_text, resolve_plain
 
 
 def values(text: str) -> dict:
@@ -24,12 +24,17 @@ def test_yaml_1_2_booleans_only_true_false() -> None:
 
 
 def test_yaml_1_2_numbers_null_and_no_1_1_surprises() -> None:
-    v = values(
-        "a: 1:30\nb: 0o17\nc: 0x1F\nd: 007\ne: 1e3\nf: .inf\ng: ~\nh:\ni: 2024-01-01\nj: 1_000\n"
-    )
+    v = values("a: 1:30\nb: 0o17\nc: 0x1F\nd: 007\ne: 1e3\ng: ~\nh:\ni: 2024-01-01\nj: 1_000\n")
     assert v["a"] == "1:30"  # YAML 1.1 would make this 90
     assert v["b"] == 15 and v["c"] == 31 and v["d"] == 7
-    assert v["e"] == 1000.0 and math.isinf(v["f"])
+    assert v["e"] == 1000.0
+    assert math.isinf(resolve_plain(".inf"))  # YAML 1.2 reads it so: a layer may not use it
+    _, errors = parse_text("f: .inf\ng: 1e400\nh: .nan\n", "f.yaml")
+    assert [(e.code, e.line, e.col) for e in errors] == [
+        (Code.NUMBER_OUT_OF_RANGE, 1, 4),
+        (Code.NUMBER_OUT_OF_RANGE, 2, 4),
+        (Code.NUMBER_OUT_OF_RANGE, 3, 4),
+    ]
     assert v["g"] is None and v["h"] is None
     assert v["i"] == "2024-01-01"  # no timestamps
     assert v["j"] == "1_000"

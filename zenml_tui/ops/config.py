@@ -85,6 +85,14 @@ def preview(
     return result
 
 
+def error_lines(errors: list[Diagnostic], root: Path) -> list[str]:
+    """The errors as the editor lists them: one located line each, control characters
+    shown escaped (a key may hold any text)."""
+    from zenml_tui.textsafe import line
+
+    return [line(f"{d.location(root)}: {d.code.value} {d.message}") for d in errors]
+
+
 def tfvars(session: Session, environment: str) -> tuple[dict[str, Any], list[Diagnostic]]:
     """Exactly the variables Terraform receives for the environment, and the errors."""
     from zenml_tui.platform.render import build_tfvars

@@ -27,26 +27,85 @@ def draft_path(session: Session, layer: Path) -> Path:
     return platform.state_dir / "drafts" / (str(relative) + ".draft")
 
 
+# the editor's bounds: past them a layer opens read-only. A keystroke re-parses and
+# re-merges the layer, at a cost that grows with its values; bench/merge.py measures the
+# largest layers within both bounds (keystroke to preview under 50 ms)
+EDITOR_MAX_BYTES = 256 * 1024
+EDITOR_MAX_VALUES = 3_000
+# the editor redraws a line whole: typing into a longer line is slower than 50 ms
+# (bench/hostile.py)
+EDITOR_MAX_LINE = 10_000
+
+
 def read_layer(session: Session, layer: Path) -> LayerText:
     """The layer's text ("" for a layer file that does not exist yet) and its draft.
-    Raises FILE errors for a layer that cannot be read as UTF-8 text: the editor must
-    not offer to overwrite what it could not show."""
+    Raises a FILE error for a layer the editor must not offer to overwrite: one that
+    is not a regular file of the platform, not UTF-8 text, or past the editor's bound
+    (the preview shows it all the same, with its errors located)."""
+    from zenml_tui.platform.files import read_bytes
+
+    data, refused = read_bytes(layer, session.platform.root)
+    if refused is not None:
+        raise ZenMLTUIError(f"{layer.name}: {refused.message}", kind=Kind.FILE, hint=refused.hint)
+    if data is not None and len(data) > EDITOR_MAX_BYTES:
+        raise ZenMLTUIError(
+            f"{layer.name} has {len(data):,} bytes; the editor opens layers up to "
+            f"{EDITOR_MAX_BYTES:,}, read-only past that",
+            kind=Kind.FILE,
+            hint="edit it in another editor; the preview and its errors are shown here",
+        )
     try:
-        saved = layer.read_text(encoding="utf-8") if layer.is_file() else ""
-    except OSError as exc:
-        raise file_error(exc, f"read {layer.name}", layer) from None
+        saved = data.decode("utf-8") if data is not None else ""
     except UnicodeDecodeError as exc:
         raise ZenMLTUIError(
             f"{layer.name} is not UTF-8 text (byte {exc.start})",
             kind=Kind.FILE,
             hint="convert it to UTF-8 to edit it here",
         ) from None
+    if len(saved) > EDITOR_MAX_LINE:
+        number, longest = max(enumerate(map(len, saved.splitlines()), 1), key=lambda item: item[1])
+        if longest > EDITOR_MAX_LINE:
+            raise ZenMLTUIError(
+                f"{layer.name}:{number} has {longest:,} characters; the editor opens "
+                f"layers whose lines have up to {EDITOR_MAX_LINE:,}, read-only past that",
+                kind=Kind.FILE,
+                hint="fold the value (YAML's | or > block) or edit it in another editor",
+            )
+    values = _values(saved, layer)
+    if values > EDITOR_MAX_VALUES:
+        raise ZenMLTUIError(
+            f"{layer.name} has {values:,} values; the editor opens layers of up to "
+            f"{EDITOR_MAX_VALUES:,}, read-only past that",
+            kind=Kind.FILE,
+            hint="split it, or edit it in another editor; the preview and its errors are "
+            "shown here",
+        )
     draft = draft_path(session, layer)
     try:
         text = draft.read_text(encoding="utf-8") if draft.is_file() else None
     except (OSError, UnicodeDecodeError):
         text = None
     return LayerText(saved, text if text is not None and text != saved else None)
+
+
+def _values(text: str, layer: Path) -> int:
+    """How many values the layer holds (0 when it does not parse: the preview says why).
+    A layer has at most a value per line or comma, so most need no parse here."""
+    if text.count("\n") + text.count(",") < EDITOR_MAX_VALUES:
+        return 0
+    from zenml_tui.platform.nodes import LIST, MAP
+    from zenml_tui.platform.yamlload import parse_text
+
+    tree, _ = parse_text(text, str(layer))
+    count, stack = 0, [tree] if tree is not None else []
+    while stack:
+        node = stack.pop()
+        count += 1
+        if node.kind == MAP:
+            stack.extend(node.value.values())
+        elif node.kind == LIST:
+            stack.extend(node.value)
+    return count
 
 
 def save_layer(session: Session, layer: Path, text: str) -> None:

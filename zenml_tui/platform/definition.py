@@ -9,9 +9,10 @@ layers/project/<p>.yaml  one per project (optional)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:  # at run time `_validator` provides them
 
 PLATFORM_FILE = "platform.yaml"
 STATE_DIR = ".zenml-tui"
-_NAME = r"^[a-z][a-z0-9_-]*$"
+_NAME = r"^[a-z][a-z0-9_-]{0,62}$"  # names become file names and ZenML object names
 _WORKSPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 COLORS = ("green", "blue", "cyan", "magenta", "yellow", "orange", "red", "white")
 
@@ -101,7 +102,7 @@ class PlatformFile:
 
 # what a pattern means, for the error message
 _PATTERN_MEANING = {
-    _NAME: "a name of lowercase letters, digits, '-' and '_', starting with a letter",
+    _NAME: "a name of lowercase letters, digits, '-' and '_', starting with a letter (63 at most)",
     _IDENT: "an environment variable name (letters, digits and '_')",
     _WORKSPACE.pattern: "a Terraform workspace name uses letters, digits, '-', '_' and '.'",
     r"^https?://": "a URL starting with http:// or https://",
@@ -291,7 +292,7 @@ def load_platform(root: Path) -> tuple[Platform | None, list[Diagnostic]]:
     """Load and check platform.yaml and the layer directory's file names."""
     root = root.resolve()
     file = root / PLATFORM_FILE
-    tree, errors, _ = parse_file(file)
+    tree, errors, _ = parse_file(file, root)
     if tree is None:
         return None, errors
     for node in _tagged(tree):
@@ -343,34 +344,34 @@ def _union_tag(segment: Any) -> bool:
 
 
 def _load_spec(root: Path, plain: Any) -> tuple[PlatformFile | None, list[dict[str, Any]]]:
-    """The validated spec, or pydantic's errors. Data validated before comes from the
-    cache (same data, same model code: same result) and costs no pydantic import."""
-    import hashlib
+    """The validated spec, or pydantic's errors. Data validated before (the same data,
+    the same model code) is built without pydantic: the cache holds a signature of what
+    passed, made with the platform's own key, and nothing else (an edited cache is not
+    trusted, and never supplies data)."""
     import json
 
-    key = hashlib.sha256(
+    from zenml_tui.fsutil import signature, signed, write_atomic
+
+    state = _state_dir(root)
+    checked = (
         Path(__file__).read_bytes()
         + json.dumps(plain, sort_keys=True, default=lambda o: f"<{type(o).__name__}:{o}>").encode()
-    ).hexdigest()
-    cache = _state_dir(root) / "cache" / "platform-spec.json"
+    )
+    cache = state / "cache" / "platform-spec.json"
     try:
         cached = json.loads(cache.read_text(encoding="utf-8"))
-        if cached.get("key") == key:
-            return _from_plain(cached["spec"]), []
+        if isinstance(cached, dict) and signed(state, checked, cached.get("signature")):
+            return _from_plain(plain), []
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        pass  # no cache, or not one we wrote: validate
+        pass  # no cache, or not one we signed: validate
     from pydantic import ValidationError
 
     try:
         spec = _validator().validate_python(plain)
     except ValidationError as exc:
         return None, [dict(e) for e in exc.errors(include_url=False, include_input=False)]
-    try:
-        from zenml_tui.fsutil import write_atomic
-
-        write_atomic(cache, json.dumps({"key": key, "spec": asdict(spec)}))
-    except OSError:
-        pass  # a read-only place: validate every time
+    with contextlib.suppress(OSError):  # a read-only place: validate every time
+        write_atomic(cache, json.dumps({"signature": signature(state, checked)}), mode=0o600)
     return spec, []
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from zenml_tui.errors import Code, Diagnostic
+from zenml_tui.platform import files
 from zenml_tui.platform.definition import Platform, Scope
 from zenml_tui.platform.errors import dedupe_locations
 from zenml_tui.platform.incremental import patch_one_line
@@ -123,20 +124,20 @@ class PlatformEngine:
         try:
             st = os.stat(path)
         except FileNotFoundError:
-            stamp = (-1, -1)
+            stamp = (-1, -1) if not files.exists(path) else (-2, -2)  # a dangling link
+        except OSError:
+            stamp = (-2, -2)  # a link loop, or worse: read_bytes says which
         else:
             stamp = (st.st_mtime_ns, st.st_size)
         cached = self._files.get(path)
-        if cached is not None and cached[0] == stamp:
+        if cached is not None and cached[0] == stamp and stamp[0] >= 0:
             return cached[1]
         if stamp == (-1, -1):
             doc = LayerDoc(ref, path, None, [], exists=False)
         else:
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                err = Diagnostic(Code.FILE_UNREADABLE, exc.strerror or str(exc), str(path), 1, 1)
-                doc = LayerDoc(ref, path, None, [err], exists=True)
+            data, refused = files.read_bytes(path, self.platform.root)
+            if refused is not None or data is None:
+                doc = LayerDoc(ref, path, None, [refused] if refused else [], exists=True)
             else:
                 decoded, derr = decode(data, str(path))
                 if derr is not None or decoded is None:

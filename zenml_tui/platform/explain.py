@@ -53,10 +53,15 @@ class Explanation:
             "chain": [p.to_dict() for p in self.chain],
         }
 
-    def format(self, relative_to: Path | None = None) -> str:
+    def format(self, relative_to: Path | None = None, limit: int | None = None) -> str:
+        """For a reader; `limit` cuts long strings for a screen (the app's panel)."""
         from zenml_tui.platform.nodes import display
 
-        shown = "(deleted)" if self.kind == "deleted" else display(self.value)
+        def value_of(p: Prov) -> str:
+            long = limit is not None and isinstance(p.raw, str) and len(p.raw) > limit
+            return display(p.raw, limit) if long else p.display
+
+        shown = "(deleted)" if self.kind == "deleted" else display(self.value, limit)
         if self.kind == "required":
             shown = "!required (unset)"
         lines = [f"{self.path} = {shown}", f"  in {self.scope_label} ({' < '.join(self.layers)})"]
@@ -66,7 +71,7 @@ class Explanation:
         ]
         wwidth = max((len(w) for w in wheres), default=0)
         for i, (p, where) in enumerate(zip(self.chain, wheres, strict=True), 1):
-            lines.append(f"  {i}. {p.layer:<{width}}  {where:<{wwidth}}  {p.op:<12}  {p.display}")
+            lines.append(f"  {i}. {p.layer:<{width}}  {where:<{wwidth}}  {p.op:<12}  {value_of(p)}")
             for ref_path, ref in p.refs:
                 src = (
                     f"{ref.layer} {_rel(ref.mark.file, relative_to)}:{ref.mark.line}:{ref.mark.col}"

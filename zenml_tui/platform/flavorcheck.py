@@ -60,6 +60,104 @@ def _fits(value: Any, types: list[str]) -> bool:
     return value is None
 
 
+_KIND = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "array": "a list",
+    "object": "a map",
+    "null": "null",
+}
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return "string"
+
+
+def shape_problem(value: Any, shape: dict[str, Any], where: str = "") -> str | None:
+    """What the server's validation would refuse in `value` (decoded JSON or YAML), as
+    one sentence, or None. `shape` is `server.flavors.shape` of the field's schema."""
+    alternatives = shape.get("anyOf") or shape.get("oneOf")
+    if alternatives:
+        problems = [shape_problem(value, alt, where) for alt in alternatives]
+        if any(p is None for p in problems):
+            return None
+        return next((p for p in problems if p), None)
+    at = f" at {where}" if where else ""
+    if "enum" in shape and value not in shape["enum"]:
+        return f"{value!r}{at} is not one of {', '.join(map(repr, shape['enum']))}"
+    types = shape.get("type")
+    if types is not None:
+        types = types if isinstance(types, list) else [types]
+        kind = _json_type(value)
+        if kind == "string" and _lax(value, types):  # pydantic's lax mode converts it
+            kind = types[0]
+        if kind not in types and not (kind == "integer" and "number" in types):
+            wanted = " or ".join(str(_KIND.get(t, t)) for t in types)
+            return f"{wanted} is expected{at}, not {_KIND[kind]}"
+    if isinstance(value, list):
+        n, low, high = len(value), shape.get("minItems"), shape.get("maxItems")
+        if low is not None and low == high and n != low:
+            return f"exactly {low} items are expected{at}, not {n}"
+        if low is not None and n < low:
+            return f"at least {low} items are expected{at}, not {n}"
+        if high is not None and n > high:
+            return f"at most {high} items are expected{at}, not {n}"
+        prefix = shape.get("prefixItems") or []
+        for i, item in enumerate(value):
+            sub = prefix[i] if i < len(prefix) else shape.get("items")
+            if sub:
+                problem = shape_problem(item, sub, f"{where}[{i}]")
+                if problem:
+                    return problem
+    if isinstance(value, dict) and isinstance(shape.get("additionalProperties"), dict):
+        for key, item in value.items():
+            problem = shape_problem(item, shape["additionalProperties"], f"{where}.{key}")
+            if problem:
+                return problem
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if "minimum" in shape and value < shape["minimum"]:
+            return f"at least {shape['minimum']} is expected{at}, not {value}"
+        if "maximum" in shape and value > shape["maximum"]:
+            return f"at most {shape['maximum']} is expected{at}, not {value}"
+    return None
+
+
+def _lax(text: str, types: list[str]) -> bool:
+    if "boolean" in types and text.strip().lower() in ("true", "false"):
+        return True
+    if {"integer", "number"} & set(types):
+        try:
+            float(text)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def _decoded(value: Any, types: list[str]) -> Any:
+    """The value as ZenML reads it: a string given for a list or a map is JSON."""
+    if isinstance(value, str) and "string" not in types and {"array", "object"} & set(types):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _err(code: Code, msg: str, prov: Prov, path: KeyPath, hint: str = "") -> Diagnostic:
     m = prov.mark
     return Diagnostic(code, msg, m.file, m.line, m.col, format_path(path), prov.layer, hint)
@@ -128,6 +226,20 @@ def check_scope(
                         path,
                     )
                 )
+                continue
+            field_shape = (schema.get("shapes") or {}).get(key)
+            decoded = _decoded(value, props[key])
+            if field_shape and not isinstance(decoded, str):  # (a string fits, as above)
+                problem = shape_problem(decoded, field_shape)
+                if problem:
+                    out.append(
+                        _err(
+                            Code.WRONG_TYPE,
+                            f"'{key}' of the {flavor} {kind}: {problem}",
+                            node.prov,
+                            path,
+                        )
+                    )
         for key in schema.get("required", []):
             if key not in entries:
                 out.append(

@@ -35,6 +35,8 @@ from zenml_tui.platform.nodes import (
     parse_path_cached,
 )
 
+MAX_REF_DEPTH = 128  # references followed, with nesting, to resolve one value
+MAX_STRING = 1_000_000  # characters of one interpolated string
 REF = re.compile(r"\$(\$)?\{([^{}]*)\}")
 SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CONTEXT_NAMES = ("environment", "team", "project", "platform", "stack_version", "cloud")
@@ -160,6 +162,16 @@ class Resolver:
             return self.memo[path]
         if path in self.stack:
             raise _Cycle(path)
+        if len(self.stack) >= MAX_REF_DEPTH:
+            self.err(
+                Code.REF_TOO_DEEP,
+                f"resolving this value follows more than {MAX_REF_DEPTH} references and "
+                "nested values",
+                node.prov,
+                path,
+                "refer to the value itself rather than through a chain of references",
+            )
+            return None
         self.stack.append(path)
         try:
             result = self._node(node, path)
@@ -254,6 +266,7 @@ class Resolver:
             resolved = Prov(prov.layer, prov.mark, "interpolated", shown, prov, used, target.value)
             return MNode(target.kind, target.value, resolved, target.flags & HAS_REQUIRED, None)
         out: list[str] = []
+        size = 0
         it = iter(targets)
         for is_ref, text in tpl.parts:
             if not is_ref:
@@ -281,6 +294,16 @@ class Resolver:
                 )
                 raise _Unresolved
             out.append(_as_text(target.value))
+            size += len(out[-1])
+            if size > MAX_STRING:
+                self.err(
+                    Code.VALUE_TOO_LARGE,
+                    f"the interpolated string grows past {MAX_STRING:,} characters",
+                    prov,
+                    path,
+                    "references that repeat each other double the text at every step",
+                )
+                raise _Unresolved
         value = "".join(out)
         resolved = Prov(prov.layer, prov.mark, "interpolated", None, prov, used, value)
         return MNode(SCALAR, value, resolved, 0)

@@ -187,11 +187,14 @@ _UNSET = object()
 _SECRET_TEXT = re.compile(r"(?<!\$)\$\{secret:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def display(value: Any) -> str:
-    """A short, secret-safe rendering of a plain value."""
+def display(value: Any, limit: int | None = None) -> str:
+    """A short, secret-safe rendering of a plain value; a string longer than `limit`
+    is cut there for the screen (saying how long the whole is)."""
     if isinstance(value, SecretRef):
         return repr(value)
     if isinstance(value, str):
+        if limit is not None and len(value) > limit:
+            return f"{display(value[:limit])}… ({len(value):,} characters)"
         text = json.dumps(value, ensure_ascii=False)
         return _SECRET_TEXT.sub(r"«secret:\1»", text) if "${secret:" in text else text
     if value is None:

@@ -156,6 +156,9 @@ def build_tfvars(
         }
     projects: dict[str, Any] = {}
     for project_name, proj in spec.projects.items():
+        if proj.team not in spec.teams:
+            scope_errors = True  # platform.yaml's error says which team is unknown
+            continue
         res = engine.scope(Scope(environment, proj.team, project_name))
         errors.extend(res.errors)
         scope_errors = scope_errors or bool(res.errors)

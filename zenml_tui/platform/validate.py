@@ -25,6 +25,7 @@ from zenml_tui.platform.nodes import (
     format_path,
     lookup,
     to_plain,
+    walk,
 )
 from zenml_tui.platform.schema import CREDENTIAL_KEYS, ROOT_SPEC, PlatformConfig, Spec
 
@@ -195,7 +196,58 @@ def check_complete(root: MNode, scope_label: str, layers_hint: str) -> list[Diag
             m = prov.mark
             errors.append(Diagnostic(code, msg, m.file, m.line, m.col, full, prov.layer, hint))
     errors.extend(_credential_errors(root))
+    errors.extend(_secret_placement_errors(root))
     return errors
+
+
+SECRET_MARKER = "«secret:"
+
+
+def _credential_place(path: KeyPath) -> bool:
+    """Where a credential may go: a connector's or a component's configuration (and a
+    component's per-flavor settings, which are configuration)."""
+    if len(path) >= 3 and path[0] == "connector" and path[1] == "configuration":
+        return True
+    return len(path) >= 4 and path[0] == "components" and path[2] in ("configuration", "by_flavor")
+
+
+def _secret_placement_errors(root: MNode) -> list[Diagnostic]:
+    """A secret reference only where a credential goes (in a label or a name it would be
+    registered as its placeholder text); the placeholder itself never as a literal."""
+    out: list[Diagnostic] = []
+    for path, node in walk(root):
+        p: Prov = node.prov
+        if node.kind == SECRET and not _credential_place(path):
+            full = format_path(path)
+            out.append(
+                Diagnostic(
+                    Code.SECRET_MISPLACED,
+                    f"a secret reference cannot go in '{full}': secrets belong in a "
+                    "connector's or a component's configuration",
+                    p.mark.file,
+                    p.mark.line,
+                    p.mark.col,
+                    full,
+                    p.layer,
+                    "move it into the configuration that needs the credential",
+                )
+            )
+        elif node.kind == SCALAR and isinstance(node.value, str) and SECRET_MARKER in node.value:
+            full = format_path(path)
+            out.append(
+                Diagnostic(
+                    Code.SECRET_LITERAL,
+                    f"'{full}' holds the text «secret:…», which is how zenml-tui shows a "
+                    "secret, not a reference to one",
+                    p.mark.file,
+                    p.mark.line,
+                    p.mark.col,
+                    full,
+                    p.layer,
+                    "write ${secret:NAME} to reference the secret NAME",
+                )
+            )
+    return out
 
 
 def _credential_errors(root: MNode) -> list[Diagnostic]:

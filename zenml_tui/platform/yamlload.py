@@ -77,6 +77,16 @@ def _loader(text: str) -> _PyLoader | _CLoader:
 
 
 _MAYBE_NOT_STR = frozenset("0123456789+-.~nNtTfF")
+# bounds on what one document may make us build (docs/layering.md, "Limits")
+MAX_DEPTH = 64  # nested maps and lists
+MAX_VALUES = 50_000  # values in a document once its aliases are expanded
+MAX_LINES = 50_000  # checked before parsing: composing more takes seconds
+MAX_ALIASES = 10_000
+MAX_INT_DIGITS = 64
+
+
+class NumberOutOfRange(ValueError):
+    """An integer too long to be one anybody meant."""
 
 
 def resolve_plain(text: str) -> Scalar:
@@ -88,11 +98,13 @@ def resolve_plain(text: str) -> Scalar:
     if _BOOL.match(text):
         return text.lower() == "true"
     if _INT10.match(text):
+        if len(text) > MAX_INT_DIGITS:
+            raise NumberOutOfRange(f"an integer of {len(text.lstrip('+-'))} digits")
         return int(text)
-    if _INT8.match(text):
-        return int(text[2:], 8)
-    if _INT16.match(text):
-        return int(text[2:], 16)
+    if _INT8.match(text) or _INT16.match(text):
+        if len(text) > MAX_INT_DIGITS:
+            raise NumberOutOfRange(f"an integer of {len(text) - 2} digits")
+        return int(text[2:], 8 if text[1] == "o" else 16)
     if _FLOAT.match(text):
         return float(text)
     if _INF.match(text):
@@ -103,9 +115,23 @@ def resolve_plain(text: str) -> Scalar:
 
 
 def decode(data: bytes, file: str) -> tuple[str | None, Diagnostic | None]:
-    """UTF-8 (a BOM is allowed), or a located ENCODING error."""
+    """UTF-8 (a BOM is allowed), or a located ENCODING error. A NUL byte is one too: it
+    is UTF-16 (with or without its BOM) or binary, never a layer."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        before = data[:nul]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        return None, Diagnostic(
+            Code.ENCODING,
+            "the file holds NUL bytes: it is UTF-16 or binary, not UTF-8 text",
+            file,
+            line,
+            col,
+            hint="save the file as UTF-8",
+        )
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
@@ -122,10 +148,56 @@ def decode(data: bytes, file: str) -> tuple[str | None, Diagnostic | None]:
         )
 
 
+class _TooMuch(Exception):
+    """The document expands beyond MAX_VALUES or nests beyond MAX_DEPTH."""
+
+
 class _Converter:
     def __init__(self, file: str) -> None:
         self.file = file
         self.errors: list[Diagnostic] = []
+        # an alias is the node it names, composed once: converted once, its size
+        # counted every time (aliases of aliases expand exponentially)
+        self.done: dict[int, tuple[LNode, int]] = {}
+        self.values = 0
+        self.aliases = 0
+
+    def scalar(self, text: str, mark: Mark) -> Scalar:
+        """A plain scalar's value; a number no one can mean is an error (the text stays)."""
+        try:
+            value = resolve_plain(text)
+        except NumberOutOfRange as exc:
+            self.err(Code.NUMBER_OUT_OF_RANGE, f"{exc}: write it as a string", mark)
+            return text
+        if type(value) is float and not math.isfinite(value):
+            self.err(
+                Code.NUMBER_OUT_OF_RANGE,
+                f"'{text[:40]}' is not a finite number",
+                mark,
+                "Terraform and ZenML have no infinity or NaN; quote it to mean the text",
+            )
+            return text
+        return value
+
+    def convert_root(self, node: yaml.Node) -> LNode | None:
+        """The document's tree, or None with a located error past a limit."""
+        try:
+            return self.convert(node)
+        except _TooMuch as exc:
+            limit = str(exc)
+            if limit == "depth":
+                code, what = Code.TOO_DEEP, f"maps and lists nested more than {MAX_DEPTH} deep"
+            elif limit == "aliases":
+                code, what = Code.ALIAS_EXPANSION, f"more than {MAX_ALIASES:,} aliases"
+            elif self.aliases:
+                code = Code.ALIAS_EXPANSION
+                what = f"more than {MAX_VALUES:,} values once its aliases are expanded"
+            else:
+                code, what = Code.FILE_TOO_LARGE, f"more than {MAX_VALUES:,} values"
+            self.err(code, f"the document has {what}", self.depth_mark or self.mark(node))
+            return None
+
+    depth_mark: Mark | None = None
 
     def mark(self, node: yaml.Node) -> Mark:
         m = node.start_mark
@@ -150,10 +222,35 @@ class _Converter:
         )
         return "invalid"
 
-    def convert(self, node: yaml.Node) -> LNode:
+    def convert(self, node: yaml.Node, depth: int = 0) -> LNode:
         file = self.file
         sm = node.start_mark
         mark = Mark(file, sm.line + 1, sm.column + 1)
+        if isinstance(node, MappingNode | SequenceNode):
+            seen = self.done.get(id(node))
+            if seen is not None:  # an alias
+                self.aliases += 1
+                self.values += seen[1]
+                if self.aliases > MAX_ALIASES:
+                    raise _TooMuch("aliases")
+                if self.values > MAX_VALUES:
+                    raise _TooMuch("values")
+                return seen[0]
+            if depth > MAX_DEPTH:
+                self.depth_mark = mark
+                raise _TooMuch("depth")
+            before = self.values
+            converted = self._container(node, mark, depth)
+            self.values += 1
+            if self.values > MAX_VALUES:
+                raise _TooMuch("values")
+            self.done[id(node)] = (converted, self.values - before)
+            return converted
+        self.values += 1
+        return self._scalar_node(node, mark)
+
+    def _container(self, node: MappingNode | SequenceNode, mark: Mark, depth: int) -> LNode:
+        file = self.file
         tag = self.layer_tag(node)
         if isinstance(node, MappingNode):
             children: dict[str, LNode] = {}
@@ -184,20 +281,20 @@ class _Converter:
                     continue
                 if vnode.tag == _PLAIN and type(vnode) is ScalarNode:  # the common case
                     vsm = vnode.start_mark
-                    children[key] = LNode(
-                        SCALAR,
-                        resolve_plain(vnode.value),
-                        Mark(file, vsm.line + 1, vsm.column + 1),
-                    )
+                    vmark = Mark(file, vsm.line + 1, vsm.column + 1)
+                    children[key] = LNode(SCALAR, self.scalar(vnode.value, vmark), vmark)
+                    self.values += 1
                 else:
-                    children[key] = self.convert(vnode)
+                    children[key] = self.convert(vnode, depth + 1)
                 key_marks[key] = kmark
             return LNode(MAP, children, mark, tag, key_marks)
-        if isinstance(node, SequenceNode):
-            return LNode(LIST, [self.convert(v) for v in node.value], mark, tag)
+        return LNode(LIST, [self.convert(v, depth + 1) for v in node.value], mark, tag)
+
+    def _scalar_node(self, node: yaml.Node, mark: Mark) -> LNode:
         assert isinstance(node, ScalarNode)
+        tag = self.layer_tag(node)
         if node.tag == _PLAIN or (tag is not None and not node.style):
-            value: Scalar = resolve_plain(node.value)
+            value: Scalar = self.scalar(node.value, mark)
         elif node.tag in _STD_TAGS and node.tag != f"{_STD}str":
             value = self.explicit(node, mark)
         else:
@@ -207,7 +304,7 @@ class _Converter:
     def explicit(self, node: ScalarNode, mark: Mark) -> Scalar:
         """`!!int 5` and friends."""
         want = node.tag[len(_STD) :]
-        value = resolve_plain(node.value)
+        value = self.scalar(node.value, mark)
         ok = {
             "int": isinstance(value, int) and not isinstance(value, bool),
             "float": isinstance(value, int | float) and not isinstance(value, bool),
@@ -222,6 +319,18 @@ class _Converter:
 
 def parse_text(text: str, file: str) -> tuple[LNode | None, list[Diagnostic]]:
     """Parse YAML text into an LNode tree. Returns (None, errors) when unusable."""
+    lines = text.count("\n")
+    if lines > MAX_LINES:
+        return None, [
+            Diagnostic(
+                Code.FILE_TOO_LARGE,
+                f"the document has {lines:,} lines; the limit is {MAX_LINES:,}",
+                file,
+                1,
+                1,
+                hint="split it into layers, or keep large data out of the configuration",
+            )
+        ]
     try:
         loader = _loader(text)
         try:
@@ -248,7 +357,9 @@ def parse_text(text: str, file: str) -> tuple[LNode | None, list[Diagnostic]]:
                 hint="write `{}` for a layer that intentionally sets nothing",
             )
         ]
-    tree = conv.convert(root)
+    tree = conv.convert_root(root)
+    if tree is None:
+        return None, conv.errors
     if tree.kind != MAP:
         conv.err(
             Code.NOT_A_MAPPING,
@@ -261,15 +372,18 @@ def parse_text(text: str, file: str) -> tuple[LNode | None, list[Diagnostic]]:
     return tree, conv.errors
 
 
-def parse_file(path: Path) -> tuple[LNode | None, list[Diagnostic], str | None]:
-    """Read and parse a file. Returns (tree, errors, text)."""
+def parse_file(
+    path: Path, root: Path | None = None
+) -> tuple[LNode | None, list[Diagnostic], str | None]:
+    """Read (as `files.read_bytes` allows) and parse a file: (tree, errors, text)."""
+    from zenml_tui.platform.files import read_bytes
+
     file = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    data, refused = read_bytes(path, root or path.parent)
+    if refused is not None:
+        return None, [refused], None
+    if data is None:
         return None, [Diagnostic(Code.FILE_MISSING, "file not found", file, 1, 1)], None
-    except OSError as exc:
-        return None, [Diagnostic(Code.FILE_UNREADABLE, exc.strerror or str(exc), file, 1, 1)], None
     text, err = decode(data, file)
     if err is not None or text is None:
         return None, [err] if err else [], None

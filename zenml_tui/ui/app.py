@@ -23,12 +23,14 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.notifications import SeverityLevel
 from textual.widget import MountError
 from textual.widgets import Static, TabbedContent, TabPane, Tree
 
 from zenml_tui.errors import Kind, ZenMLTUIError
 from zenml_tui.ops.session import Session, open_session
 from zenml_tui.platform.definition import Scope
+from zenml_tui.textsafe import visible
 from zenml_tui.ui.commands import AppCommands
 from zenml_tui.ui.messages import (
     ApplyDone,
@@ -130,6 +132,7 @@ class ZenMLApp(App[None]):
         self._events: deque[dict[str, Any]] = deque()  # Terraform events from the worker
         self._events_posted = False
         self._quit_when_done = False  # quit once the running run has ended
+        self._crash: BaseException | None = None
         self._panes_ready = False  # Plan, Runs and Server are mounted after the first frame
         self._deferred: list[tuple[Callable[..., None], tuple[Any, ...]]] = []  # asked before
 
@@ -177,6 +180,42 @@ class ZenMLApp(App[None]):
             self.set_interval(1.0, self._tick)
             self.refresh_server()
         self.call_after_refresh(self._tune_gc)
+
+    # -- a bug -------------------------------------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's end for an unhandled exception (it restores the terminal and sets
+        exit code 1): remembered, for the crash report that replaces its traceback."""
+        self._crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Instead of Textual's traceback with local variables (the layer's text, maybe
+        secret values): a one-line message and a report without them."""
+        from zenml_tui.ops.crash import write_report
+
+        error = self._crash
+        try:
+            where = f"the report is in {write_report(self.session, error)}" if error else ""
+        except OSError as exc:
+            where = f"no report could be written ({exc.strerror})"
+        self.bell()
+        kind = type(error).__name__ if error else "an error"
+        self.panic(Text(visible(f"zenml-tui crashed ({kind}): a bug, please report it; {where}")))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is plain text, its control characters shown, not obeyed:
+        most carry what a layer, a server or Terraform said."""
+        super().notify(
+            visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
+        )
 
     @property
     def ready(self) -> bool:
@@ -318,6 +357,25 @@ class ZenMLApp(App[None]):
 
     # -- saving ---------------------------------------------------------------------------
     def action_save(self) -> None:
+        pane = self.query_one(ConfigPane)
+        if pane.invalid_yaml and pane.current is not None and pane.current in pane.buffers:
+            first = pane.invalid_yaml[0]
+            name = pane.current.name
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._save()
+
+            from zenml_tui.ui.screens.confirm import YesNo
+
+            question = (
+                f"{name} is not valid YAML (line {first.line}: {first.message}). Save it anyway?"
+            )
+            self.push_screen(YesNo(visible(question)), answer)
+            return
+        self._save()
+
+    def _save(self) -> None:
         try:
             path = self.query_one(ConfigPane).save()
         except ZenMLTUIError as exc:
@@ -480,7 +538,8 @@ class ZenMLApp(App[None]):
         )
         pane = self.plan_pane
         pane.run = message.outcome.plan_run
-        self.plan_summary(Text(f"{run.kind} {run.id}: {run.outcome}. {run.message}", style="bold"))
+        shown = visible(f"{run.kind} {run.id}: {run.outcome}. {run.message}")
+        self.plan_summary(Text(shown, style="bold"))
         self.refresh_runs()
         self._next_refresh = 0.0
         self.refresh_server()
@@ -660,5 +719,8 @@ def run(
     environment: str | None = None,
     offline: bool = False,
     terraform_bin: str | None = None,
-) -> None:
-    ZenMLApp(platform_dir, environment, offline, terraform_bin).run()
+) -> int:
+    """Run the app; its exit code (1 after a crash, whose report it has written)."""
+    app = ZenMLApp(platform_dir, environment, offline, terraform_bin)
+    app.run()
+    return app.return_code or 0

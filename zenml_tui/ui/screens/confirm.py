@@ -78,7 +78,7 @@ class YesNo(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(self.question)
+            yield Label(Text(self.question))
             with Horizontal(id="buttons"):
                 yield Button("Yes", variant="error", id="yes")
                 yield Button("No", id="no")

@@ -14,6 +14,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from zenml_tui.textsafe import line
+
 STYLE = {
     "create": "green",
     "update": "yellow",
@@ -177,6 +179,7 @@ class ChangeList(ScrollView, can_focus=True):
         else:
             line_style = base
         label = f"{SYMBOL.get(action, '?')} {action}".ljust(ACTION_WIDTH)
+        address = line(address)  # an address holds the layers' keys: shown, never obeyed
         strip = Strip(
             [
                 Segment(label, line_style + self._style(action)),

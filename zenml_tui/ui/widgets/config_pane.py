@@ -19,9 +19,11 @@ from textual.widgets.tree import TreeNode
 
 from zenml_tui.errors import Diagnostic, ZenMLTUIError
 from zenml_tui.ops import layers
+from zenml_tui.ops.config import error_lines
 from zenml_tui.ops.session import Session
 from zenml_tui.platform.definition import Scope
 from zenml_tui.platform.nodes import LIST, MAP, REQUIRED, MNode, display, format_path
+from zenml_tui.textsafe import line, shorten, visible
 from zenml_tui.ui.latest import LatestJob
 from zenml_tui.ui.messages import MergeDone
 
@@ -30,6 +32,13 @@ if TYPE_CHECKING:
     from zenml_tui.platform.engine import ScopeResult
 
 TreePath = tuple[str | int, ...]
+PROVENANCE_CHARS = 4000  # a value of megabytes is not drawn whole in the panel
+
+
+# the preview shows at most this many children of one map or list, and this many rows in
+# all: a huge layer is refused by the editor, but the preview must stay quick with it
+TREE_MAX_CHILDREN = 500
+TREE_MAX_ROWS = 5_000
 
 
 class LayerEditor(TextArea):
@@ -61,6 +70,7 @@ class ConfigPane(Vertical):
         self.generation = 0
         self.last_good: ScopeResult | None = None
         self.errors: list[Diagnostic] = []
+        self.invalid_yaml: list[Diagnostic] = []  # the edited layer does not parse
         self.flavors: FlavorSchemas | None = None
         self._flavors_read = False
         self._dirty = False  # a merge was asked for while held
@@ -122,7 +132,7 @@ class ConfigPane(Vertical):
                 self.app.notify(exc.one_line(), title="cannot edit", severity="error", markup=False)
                 self.current = None
                 self._loading = True
-                editor.load_text("")
+                editor.load_text(f"# not editable here (read-only):\n# {exc.one_line()}\n")
                 editor.read_only = True
                 self._loading = False
                 self.schedule_merge(0)
@@ -134,7 +144,20 @@ class ConfigPane(Vertical):
         editor.read_only = False
         self.current = path
         self._loading = True
-        editor.load_text(self.buffers.get(path, self.saved[path]))
+        shown = self.buffers.get(path, self.saved[path])
+        editor.load_text(shown)
+        if editor.text != shown:
+            # the editor keeps one line ending for a whole file and breaks lines at
+            # U+2028 and friends: saving would change lines nobody touched
+            self.current = None
+            editor.read_only = True
+            self.app.notify(
+                f"{path.name} mixes line endings or holds Unicode line separators; the "
+                "editor would change lines you did not touch, so it is read-only here",
+                title="cannot edit",
+                severity="warning",
+                markup=False,
+            )
         self._seen_text = editor.text
         self._loading = False
         self.schedule_merge(0)
@@ -241,6 +264,11 @@ class ConfigPane(Vertical):
         parse_failed = any(
             d.path == self.current and d.tree is None and d.exists for d in result.layers
         )
+        self.invalid_yaml = (
+            [d for d in result.errors if self.current and d.file == str(self.current)]
+            if parse_failed
+            else []
+        )
         tree = self.query_one("#preview", Tree)
         if parse_failed and self.last_good is not None:
             tree.add_class("stale")
@@ -261,7 +289,7 @@ class ConfigPane(Vertical):
             self._state = state
             self.query_one("#preview-state", Label).update(state, layout=False)
         root = self._session.platform.root
-        lines = [f"{d.location(root)}: {d.code.value} {d.message}" for d in result.errors]
+        lines = error_lines(result.errors, root)
         if lines != self._error_lines:  # most keystrokes change no error: no relayout
             self._error_lines = lines
             errors = self.query_one("#errors", OptionList)
@@ -276,8 +304,9 @@ class ConfigPane(Vertical):
         layer = self.layer_label(self.current)
 
         def label(key: str | int, child: MNode) -> Text:
-            value = "!required (unset)" if child.kind == REQUIRED else display(child.value)
-            text = Text(f"{key}: ")
+            value = "!required (unset)" if child.kind == REQUIRED else display(child.value, 200)
+            value = line(shorten(value))  # a value is data: shown, cut when huge
+            text = Text(f"{line(str(key))}: ")
             text.append(value, style="bold reverse" if child.prov.layer == layer else "")
             text.append(f"  ← {child.prov.layer}", style="dim")
             return text
@@ -294,12 +323,16 @@ class ConfigPane(Vertical):
             self._tree_root = result.tree
             return
         rows: list[tuple[TreePath, MNode | None, str | int]] = []  # (path, leaf or None, key)
+        more: list[tuple[TreePath, int]] = []  # (parent, children not shown)
 
         def collect(node: MNode, path: TreePath) -> None:
             items: Iterator[tuple[str | int, MNode]] = (
                 iter(node.value.items()) if node.kind == MAP else enumerate(node.value)
             )
-            for key, child in items:
+            for n, (key, child) in enumerate(items):
+                if n >= TREE_MAX_CHILDREN or len(rows) >= TREE_MAX_ROWS:
+                    more.append((path, len(node.value) - n))
+                    return
                 cpath = (*path, key)
                 if child.kind in (MAP, LIST):
                     rows.append((cpath, None, key))
@@ -316,9 +349,13 @@ class ConfigPane(Vertical):
             parent = self._tree_nodes[path[:-1]]
             if leaf is None:
                 expand = path in expanded or len(path) < 2
-                self._tree_nodes[path] = parent.add(Text(str(key)), data=path, expand=expand)
+                self._tree_nodes[path] = parent.add(Text(line(str(key))), data=path, expand=expand)
             else:
                 self._tree_nodes[path] = parent.add_leaf(label(key, leaf), data=path)
+        for path, hidden in more:  # a huge map or list is shown in part: the UI stays quick
+            self._tree_nodes[path].add_leaf(
+                Text(f"… {hidden:,} more not shown here (zenml-tui render shows all)", "dim")
+            )
         self._tree_root = result.tree
         self._tree_layer = layer
         tree.root.expand()
@@ -359,7 +396,9 @@ class ConfigPane(Vertical):
                 or type(before.value) is not type(after.value)
                 or before.value != after.value
             ):
-                self._tree_nodes[cpath].set_label(label(key, after))
+                shown = self._tree_nodes.get(cpath)
+                if shown is not None:  # (not shown past TREE_MAX_CHILDREN)
+                    shown.set_label(label(key, after))
         return True
 
     def _walk_nodes(self, node: TreeNode[TreePath]) -> Iterator[TreeNode[TreePath]]:
@@ -386,9 +425,10 @@ class ConfigPane(Vertical):
         try:
             ex = explain_in(self.last_good, format_path(path))
         except ZenMLTUIError as exc:
-            provenance.update(Text(exc.message))
+            provenance.update(Text(visible(shorten(exc.message, PROVENANCE_CHARS))))
             return
-        provenance.update(Text(ex.format(self._session.platform.root)))
+        shown = ex.format(self._session.platform.root, limit=PROVENANCE_CHARS)
+        provenance.update(Text(visible(shorten(shown, PROVENANCE_CHARS))))
 
     @on(OptionList.OptionSelected, "#errors")
     def _jump_to_error(self, event: OptionList.OptionSelected) -> None:

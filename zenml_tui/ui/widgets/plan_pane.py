@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Log, Select, Static
 
+from zenml_tui.textsafe import line, shorten, visible
 from zenml_tui.ui.widgets.change_list import STYLE, ChangeList
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ class PlanPane(Vertical):
             self.query_one(ChangeList).extend(rows)
         if self._pending_log:
             lines, self._pending_log = self._pending_log, []
-            self.query_one(Log).write_lines(lines)
+            self.query_one(Log).write_lines([visible(text) for text in lines])
 
     def show(self, outcome: PlanOutcome) -> None:
         self._pending_rows = []
@@ -154,12 +155,13 @@ class PlanPane(Vertical):
         if change is None:
             self.query_one("#diff", Static).update("")
             return
-        text = Text(f"{change.address}\n", style="bold")
+        text = Text(f"{line(change.address)}\n", style="bold")
         if change.reason:
             text.append(f"{change.reason}\n", style="magenta")
         for d in change.diffs():
-            before, after = str(d.before), str(d.after)  # an absent side shows as ""
-            text.append(f"  {d.path}: ", style="bold")
+            # an absent side shows as ""; a huge value is cut for display
+            before, after = line(shorten(str(d.before))), line(shorten(str(d.after)))
+            text.append(f"  {line(d.path)}: ", style="bold")
             text.append(before, style="red")
             text.append(" → ")
             text.append(after, style="green")

@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Log
 
 from zenml_tui.errors import ZenMLTUIError
+from zenml_tui.textsafe import line, visible
 from zenml_tui.ui.messages import RunLog
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class RunsPane(Vertical):
         for run in runs:
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
             table.add_row(
-                run.id, str(run.kind), when, str(run.outcome), Text(run.message), key=run.id
+                run.id, str(run.kind), when, str(run.outcome), Text(line(run.message)), key=run.id
             )
 
     @on(DataTable.RowSelected, "#runs-table")
@@ -69,5 +70,5 @@ class RunsPane(Vertical):
         log = self.query_one("#run-log", Log)
         log.clear()
         head = f"{run.kind} {run.id} by {run.user}@{run.host}: {run.outcome}. {run.message}"
-        log.write_line(head)
-        log.write_lines(message.lines)
+        log.write_line(visible(head))
+        log.write_lines([visible(text) for text in message.lines])

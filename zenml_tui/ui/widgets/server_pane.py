@@ -10,6 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from zenml_tui.textsafe import line
+
 if TYPE_CHECKING:
     from zenml_tui.ops.drift import StatusReport
 
@@ -30,10 +32,13 @@ class ServerPane(Vertical):
     def show(self, report: StatusReport | None, problem: str) -> None:
         state = self.query_one("#server-state", Static)
         if report is None:
-            state.update(Text(f"server unavailable: {problem} (retrying)", style="bold yellow"))
+            shown = f"server unavailable: {line(problem)} (retrying)"
+            state.update(Text(shown, style="bold yellow"))
             return
         drifted = len(report.drifted)
-        text = Text(f"ZenML {report.version} at {report.url}: {len(report.objects)} objects, ")
+        text = Text(
+            f"ZenML {line(report.version)} at {line(report.url)}: {len(report.objects)} objects, "
+        )
         text.append(f"{drifted} drifted", style="bold red" if drifted else "green")
         state.update(text)
         table = self.query_one("#objects", DataTable)
@@ -41,19 +46,19 @@ class ServerPane(Vertical):
         for obj in report.objects:
             managed = Text("managed", style="green") if obj.managed else Text("other", style="dim")
             table.add_row(
-                Text(obj.kind),
-                Text(obj.name),
-                Text(obj.detail),
+                Text(line(obj.kind)),
+                Text(line(obj.name)),
+                Text(line(obj.detail)),
                 managed,
-                Text(obj.drift, style="red"),
+                Text(line(obj.drift), style="red"),
                 key=obj.id,
             )
         for gone in report.missing:
             table.add_row(
-                Text(gone.kind),
-                Text(gone.name),
-                Text(gone.address),
+                Text(line(gone.kind)),
+                Text(line(gone.name)),
+                Text(line(gone.address)),
                 Text("managed", style="green"),
-                Text(gone.drift, style="red"),
+                Text(line(gone.drift), style="red"),
                 key=gone.id,
             )

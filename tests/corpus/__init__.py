@@ -1,0 +1,1 @@
+"""The hostile-input corpus (tests/README.md): cases in `cases.py`, run by `runner.py`."""
