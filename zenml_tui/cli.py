@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -512,7 +513,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(line(f"  {obj.kind:<10} {obj.name:<40} {obj.detail:<32} {mark}{drift}"))
         for gone in report.missing:
             print(line(f"  {gone.kind:<10} {gone.name:<40} {gone.address}  DRIFT: {gone.drift}"))
-        print(f"{len(report.drifted)} drifted")
+        managed = Counter(obj.kind for obj in report.objects if obj.managed)
+        kinds = ("stack", "component", "connector", "project", "secret")
+        print(", ".join(f"{managed[k]} {k}{'s' if managed[k] != 1 else ''}" for k in kinds), end="")
+        print(f" of {args.env}; {len(report.drifted)} drifted")
     return EXIT_DIFF if report.drifted and args.detailed_exitcode else EXIT_OK
 
 

@@ -38,11 +38,30 @@ locals {
     }
   })
 
+  # a component's credential is a ZenML secret, referenced the ZenML way
+  # ({{name.value}}): its configuration holds no credential. A connector's credentials
+  # stay in its configuration, which ZenML keeps in its secrets store.
+  component_secrets = toset(flatten(concat(
+    [for type, c in var.components : [
+      for k, v in c.configuration : regex(local.secret, v)[0] if can(regex(local.secret, v))
+    ]],
+    [for name, t in var.teams : [for type, c in t.components : [
+      for k, v in c.configuration : regex(local.secret, v)[0] if can(regex(local.secret, v))
+    ]]],
+    [for name, p in var.projects : [
+      for k, v in p.artifact_store.configuration :
+      regex(local.secret, v)[0] if can(regex(local.secret, v))
+    ]],
+  )))
+  secret_ref = {
+    for name in local.component_secrets : name => "{{${zenml_secret.component[name].name}.value}}"
+  }
+
   components = {
     for type, c in var.components : type => merge(c, {
       configuration = {
         for k, v in c.configuration :
-        k => can(regex(local.secret, v)) ? var.secrets[regex(local.secret, v)[0]] : v
+        k => can(regex(local.secret, v)) ? local.secret_ref[regex(local.secret, v)[0]] : v
       }
     })
   }
@@ -62,7 +81,7 @@ locals {
         for type, c in t.components : type => merge(c, {
           configuration = {
             for k, v in c.configuration :
-            k => can(regex(local.secret, v)) ? var.secrets[regex(local.secret, v)[0]] : v
+            k => can(regex(local.secret, v)) ? local.secret_ref[regex(local.secret, v)[0]] : v
           }
         })
       }
@@ -76,11 +95,19 @@ locals {
       artifact_store = merge(p.artifact_store, {
         configuration = {
           for k, v in p.artifact_store.configuration :
-          k => can(regex(local.secret, v)) ? var.secrets[regex(local.secret, v)[0]] : v
+          k => can(regex(local.secret, v)) ? local.secret_ref[regex(local.secret, v)[0]] : v
         }
       })
     }
   }
+}
+
+# one ZenML secret per secret a component references, in this environment
+resource "zenml_secret" "component" {
+  for_each = local.component_secrets
+
+  name   = lower("${var.platform}-${var.environment}-${replace(each.key, "_", "-")}")
+  values = { value = var.secrets[each.key] }
 }
 
 module "base" {

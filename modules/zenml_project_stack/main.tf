@@ -1,5 +1,6 @@
-# A project's stack: its own artifact store, isolated under projects/<project>/<environment>
-# of the shared bucket, over its team's stack.
+# A project's ZenML project (its pipelines run there) and its stack: its own artifact
+# store, isolated under projects/<project>/<environment> of the shared bucket, over its
+# team's stack.
 
 terraform {
   required_version = ">= 1.5"
@@ -13,6 +14,14 @@ terraform {
 
 locals {
   prefix = "${var.environment}-${replace(var.project, "_", "-")}"
+}
+
+# A ZenML project has no labels: its description carries them, so the dashboard and
+# zenml-tui can tell whose it is. Names are lowercase on the server.
+resource "zenml_project" "this" {
+  name         = lower(local.prefix)
+  display_name = "${var.project} (${var.environment})"
+  description  = join(", ", [for k, v in var.labels : "${k}=${v}"])
 }
 
 resource "zenml_stack_component" "artifact_store" {

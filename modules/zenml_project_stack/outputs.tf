@@ -5,3 +5,8 @@ output "artifact_store_id" {
 output "stack_id" {
   value = zenml_stack.project.id
 }
+
+output "project_id" {
+  description = "The ZenML project the project's pipelines run in."
+  value       = zenml_project.this.id
+}

@@ -111,7 +111,25 @@ def ours_on_server(client: ZenMLClient, platform: str, environment: str) -> dict
             labels = (item.get("metadata") or {}).get("labels") or {}
             if labels.get("platform") == platform and labels.get("environment") == environment:
                 out[item["id"]] = item["name"]
+    # projects carry the labels in their description, secrets in their name
+    for item in client.list_all("/projects", hydrate="true"):
+        parts = str((item.get("metadata") or {}).get("description") or "").split(", ")
+        if f"platform={platform}" in parts and f"environment={environment}" in parts:
+            out[item["id"]] = item["name"]
+    for item in client.list_all("/secrets"):
+        if item["name"].startswith(f"{platform}-{environment}-"):
+            out[item["id"]] = item["name"]
     return out
+
+
+def wipe(client: ZenMLClient, platform: str, environment: str) -> None:
+    """Delete every object of the platform's environment from the server, users of an
+    object first (a cleanup between tests sharing a server: faster than a destroy)."""
+    ours = ours_on_server(client, platform, environment)
+    for path in ("/stacks", "/components", "/service_connectors", "/projects", "/secrets"):
+        for item in client.list_all(path):
+            if item["id"] in ours:
+                client.delete(f"{path}/{item['id']}")
 
 
 def orphans(server: LocalServer, root: Path, environment: str = "local") -> dict[str, str]:

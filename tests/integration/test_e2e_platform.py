@@ -52,16 +52,21 @@ def platform(tmp_path_factory):
 def ours(client, platform_name: str, environment: str | None = None) -> dict[str, list[dict]]:
     """Objects on the server that carry this platform's labels."""
     out: dict[str, list[dict]] = {}
-    for path in ("/stacks", "/components", "/service_connectors"):
+    for path in ("/stacks", "/components", "/service_connectors", "/projects"):
         items = []
         for item in client.list_all(path):
             full = client.get(f"{path}/{item['id']}", hydrate="true")
             labels = (full.get("metadata") or {}).get("labels") or {}
+            if path == "/projects":  # a project's labels are in its description
+                pairs = str(full["metadata"].get("description") or "").split(", ")
+                labels = dict(p.partition("=")[::2] for p in pairs)
             if labels.get("platform") == platform_name and (
                 environment is None or labels.get("environment") == environment
             ):
                 items.append(full)
         out[path] = items
+    prefix = f"{platform_name}-{environment or ''}"
+    out["/secrets"] = [s for s in client.list_all("/secrets") if s["name"].startswith(prefix)]
     return out
 
 
@@ -71,7 +76,7 @@ def test_local_plan_apply_edit_stale_destroy(platform: Path) -> None:
     assert plan.run.outcome == "changes"
     assert plan.model is not None
     creates = {c.address for c in plan.model.changes if c.action == "create"}
-    assert plan.model.counts["create"] == len(creates) == 12
+    assert plan.model.counts["create"] == len(creates) == 14
     assert 'module.team["training"].zenml_stack_component.team["experiment_tracker"]' in creates
     assert 'module.project["fraud_detection"].zenml_stack.project' in creates
 
@@ -97,6 +102,10 @@ def test_local_plan_apply_edit_stale_destroy(platform: Path) -> None:
         "project": "fraud_detection",
         "type": "project",
     }
+    projects = {p["name"]: p for p in objects["/projects"]}
+    assert set(projects) == {"local-fraud-detection", "local-recommendation"}
+    assert projects["local-fraud-detection"]["body"]["display_name"] == ("fraud_detection (local)")
+    assert objects["/secrets"] == []  # local references no secret
     names = {k: v[0]["name"] for k, v in fraud["components"].items()}
     assert names == {
         "artifact_store": "local-fraud-detection-artifact-store",
@@ -217,6 +226,28 @@ def test_every_environment_in_its_own_workspace(platform: Path) -> None:
     dev = ours(client, "acme-ml", "dev")
     dev_step = next(c for c in dev["/components"] if c["name"] == "dev-training-step-operator")
     assert dev_step["metadata"]["configuration"]["machine_type"] == "n1-standard-4"
+    # a component's credential is a ZenML secret it references; a connector's stays in
+    # the connector (ZenML keeps it in its secrets store)
+    for env in ("dev", "staging", "prod"):
+        objects = ours(client, "acme-ml", env)
+        (secret,) = objects["/secrets"]
+        assert secret["name"] == f"acme-ml-{env}-mlflow-tracking-token"
+        values = client.get(f"/secrets/{secret['id']}")["body"]["values"]
+        assert values == {"value": FAKE_SECRETS["ACME_MLFLOW_TRACKING_TOKEN"]}
+        tracker = next(
+            c for c in objects["/components"] if c["name"] == f"{env}-training-experiment-tracker"
+        )
+        config = tracker["metadata"]["configuration"]
+        assert config["tracking_token"] == f"{{{{{secret['name']}.value}}}}"
+        assert {p["name"] for p in objects["/projects"]} == {
+            f"{env}-fraud-detection",
+            f"{env}-recommendation",
+        }
+    report = drift.status(session, "prod")
+    kinds = {o.kind for o in report.objects if o.managed}
+    assert kinds == {"stack", "component", "connector", "project", "secret"}
+    r = run_cli("status", "--env", "prod", "--platform", str(platform))
+    assert "2 projects, 1 secret of prod; 0 drifted" in r.stdout, r.stdout
     # nothing left to do anywhere; then tear everything down again
     for env in envs:
         assert asyncio.run(plans.plan(session, env)).run.outcome == "no-changes", env

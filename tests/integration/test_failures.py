@@ -51,9 +51,9 @@ def test_the_readme_headless_line_plans_and_applies_local(platform: Path) -> Non
         ["bash", "-c", command], cwd=platform, capture_output=True, text=True, timeout=600
     )
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "12 to create" in r.stdout
+    assert "14 to create" in r.stdout
     assert re.search(
-        r"^apply run \S+: applied\. Apply complete! Resources: 12 added", r.stdout, re.M
+        r"^apply run \S+: applied\. Apply complete! Resources: 14 added", r.stdout, re.M
     )
     again = run_cli("plan", "--env", "local", "--detailed-exitcode", cwd=platform)
     assert again.returncode == 0, again.stdout + again.stderr  # nothing left to do

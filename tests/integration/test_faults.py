@@ -28,6 +28,7 @@ from tests.integration.faults import (
     proxied_platform,
     terraform_processes,
     wait_for,
+    wipe,
 )
 from tests.tfharness import restore_environ, set_environ, terraform_environment
 from zenml_tui.errors import Kind, ZenMLTUIError
@@ -71,11 +72,11 @@ def platform(tmp_path: Path, proxy: SlowProxy, server: LocalServer):
     assert creds is not None
     with environ(**{KEY_ENV: creds.api_key}):
         yield root
-        # leave the shared server clean for the next test
+        # leave the shared server clean for the next test (the platform goes with it)
         proxy.hung.clear()
         proxy.delay = 0.0
-        session = open_session(root)
-        asyncio.run(plans.destroy(session, "local"))
+        wait_for(lambda: terraform_processes() == [], 40)
+        wipe(server.client(), "acme-ml", "local")
 
 
 def _converges(root: Path, server: LocalServer) -> plans.PlanOutcome:
@@ -119,7 +120,7 @@ def test_cancel_during_apply_with_creates_in_flight(platform: Path, server, prox
     assert outcome.run.outcome is plans.RunOutcome.CANCELLED, outcome.run.message
     assert proxy.held >= 1  # a create was in flight when the cancel came
     assert re.fullmatch(
-        r"apply cancelled: (\d+) of 12 changes done, (\d+) not started; Terraform saved the "
+        r"apply cancelled: (\d+) of 14 changes done, (\d+) not started; Terraform saved the "
         r"state\. Plan again to see what is left",
         outcome.run.message,
     ), outcome.run.message
@@ -194,7 +195,7 @@ def test_ctrl_c_in_a_headless_apply(platform: Path, server, proxy) -> None:
     out, err = cli.communicate(timeout=120)
     assert cli.returncode == 130, out + err
     assert "zenml-tui: cancelling: Terraform finishes the operations in progress" in err
-    assert re.search(r"apply run \S+: cancelled\. apply cancelled: \d+ of 12 changes done", out)
+    assert re.search(r"apply run \S+: cancelled\. apply cancelled: \d+ of 14 changes done", out)
     assert orphans(server, platform) == {}
     _no_processes_left()
     runs = subprocess.run(
@@ -313,7 +314,7 @@ async def test_f8_in_the_app_during_apply(platform: Path, server, proxy) -> None
         await pilot.press("f8")
         await _until(pilot, lambda: app.running is None)
         summary = str(app.query_one("#plan-summary").render())
-        assert "cancelled" in summary and "of 12 changes done" in summary, summary
+        assert "cancelled" in summary and "of 14 changes done" in summary, summary
     assert orphans(server, platform) == {}
     _no_processes_left()
     await asyncio.to_thread(_converges, platform, server)

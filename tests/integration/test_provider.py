@@ -279,3 +279,227 @@ resource "zenml_stack_component" "bad" {{
     assert "ZenML server error while trying to create orchestrator" in text
     assert "Invalid configuration keys ['machine_type'] for vertex orchestrator" in text
     assert "Traceback" not in text
+
+
+NULLS = """
+terraform {
+  required_providers {
+    zenml = { source = "zenml-io/zenml", version = ">= 3.0.0" }
+  }
+}
+provider "zenml" {}
+
+variable "label" { default = "one" }
+
+resource "zenml_stack_component" "bare" {
+  name   = "NAME-bare"
+  type   = "orchestrator"
+  flavor = "local"
+  labels = { l = var.label }
+}
+
+resource "zenml_stack_component" "empty" {
+  name          = "NAME-empty"
+  type          = "orchestrator"
+  flavor        = "local"
+  configuration = {}
+  labels        = {}
+}
+
+resource "zenml_service_connector" "bare" {
+  name        = "NAME-conn"
+  type        = "gcp"
+  auth_method = "service-account"
+  verify      = false
+  labels      = { l = var.label }
+}
+
+resource "zenml_service_connector" "bucket" {
+  name          = "NAME-bucket"
+  type          = "gcp"
+  auth_method   = "service-account"
+  resource_type = "gcs-bucket"
+  resource_id   = "gs://b1"
+  verify        = false
+  configuration = { project_id = "acme", service_account_json = "{}" }
+  labels        = { l = var.label }
+}
+"""
+
+
+def test_null_and_empty_stay_as_written_and_updates_keep_the_resource(
+    zenml_server, plugin_dir, tmp_path
+) -> None:
+    """B1, B2: no configuration (null) or {} is what the state holds after apply, with no
+    "inconsistent result"; B3: an update of a connector keeps its resource_id; B4: an
+    import of a component with no configuration plans no changes."""
+    c = client(zenml_server)
+    name = f"n{uuid.uuid4().hex[:6]}"
+    wd = Workdir(tmp_path / name, plugin_dir)
+    wd.write(NULLS.replace("NAME", name))
+    wd.init()
+    wd.plan()
+    wd.apply()
+    state = wd.state()
+    assert state["zenml_stack_component.bare"]["configuration"] is None
+    assert state["zenml_stack_component.empty"]["configuration"] == {}
+    assert state["zenml_stack_component.empty"]["labels"] == {}
+    assert state["zenml_service_connector.bare"]["configuration"] is None
+    assert all_actions(wd.plan()) == {"no-op"}
+
+    wd.plan({"label": "two"})  # labels change in place: the bucket keeps its resource
+    assert actions(wd.plan({"label": "two"}))["zenml_service_connector.bucket"] == ["update"]
+    wd.apply()
+    (bucket,) = by_name(c, "/service_connectors", f"{name}-bucket")
+    assert bucket["body"]["resource_id"] == "gs://b1"
+    assert bucket["metadata"]["labels"] == {"l": "two"}
+    assert all_actions(wd.plan({"label": "two"})) == {"no-op"}
+
+    # an object made elsewhere, with no configuration, imported
+    made = c.post(
+        "/components",
+        {"name": f"{name}-made", "type": "orchestrator", "flavor": "local", "configuration": {}},
+    )
+    imported = Workdir(tmp_path / f"{name}-import", plugin_dir)
+    imported.write(
+        NULLS.split("variable")[0]
+        + f"""
+resource "zenml_stack_component" "made" {{
+  name   = "{name}-made"
+  type   = "orchestrator"
+  flavor = "local"
+}}
+"""
+    )
+    imported.init()
+    imported.import_("zenml_stack_component.made", made["id"])
+    assert imported.state()["zenml_stack_component.made"]["configuration"] is None
+    assert all_actions(imported.plan()) == {"no-op"}
+    imported.destroy()
+    wd.destroy({"label": "two"})
+    for path in ("/components", "/service_connectors"):
+        assert [x for x in c.list_all(path) if x["name"].startswith(name)] == []
+
+
+def test_a_lookup_with_the_wrong_type_says_so(zenml_server, plugin_dir, tmp_path) -> None:
+    wd = Workdir(tmp_path / "lookup", plugin_dir)
+    wd.write(
+        NULLS.split("variable")[0]
+        + """
+data "zenml_stack_component" "typed" {
+  name = "default"
+  type = "step_operator"
+}
+"""
+    )
+    wd.init()
+    result = wd.plan(expect_error=True)
+    text = str(result)
+    assert "No stack component named 'default' of type 'step_operator' on the server" in text
+    assert "the server has it with type 'artifact_store' and " in text
+    assert "'orchestrator'" in text.split("the server has it with type")[1]
+
+
+PROJECT_SECRET = """
+terraform {
+  required_providers {
+    zenml = { source = "zenml-io/zenml", version = ">= 3.0.0" }
+  }
+}
+provider "zenml" {}
+
+variable "display" {
+  type    = string
+  default = null
+}
+variable "values" {
+  type    = map(string)
+  default = { token = "tok-NAME-1", user = "u" }
+}
+
+resource "zenml_project" "bare" {
+  name = "NAME-bare"
+}
+
+resource "zenml_project" "full" {
+  name         = "NAME-full"
+  display_name = var.display
+  description  = "the NAME project"
+}
+
+resource "zenml_secret" "s" {
+  name   = "NAME-secret"
+  values = var.values
+}
+"""
+
+
+def test_projects_and_secrets(zenml_server, plugin_dir, tmp_path) -> None:
+    """zenml_project and zenml_secret as the official provider has them: created,
+    updated in place, read back with no changes, imported by id, changed and deleted
+    behind Terraform's back, destroyed."""
+    c = client(zenml_server)
+    name = f"p{uuid.uuid4().hex[:6]}"
+    wd = Workdir(tmp_path / name, plugin_dir)
+    wd.write(PROJECT_SECRET.replace("NAME", name))
+    wd.init()
+    wd.plan()
+    wd.apply()
+    state = wd.state()
+    assert state["zenml_project.bare"]["display_name"] is None  # as configured: null
+    assert state["zenml_project.bare"]["description"] is None
+    assert state["zenml_project.full"]["description"] == f"the {name} project"
+    assert state["zenml_secret.s"]["private"] is False and state["zenml_secret.s"]["user_id"]
+    (secret,) = [x for x in c.list_all("/secrets", name=f"{name}-secret")]
+    full = c.get(f"/secrets/{secret['id']}")
+    assert full["body"]["values"] == {"token": f"tok-{name}-1", "user": "u"}
+    assert all_actions(wd.plan()) == {"no-op"}
+
+    # in place: a display name, a changed value, a removed key
+    change = {"display": "Full", "values": '{ token = "tok-2" }'}
+    plan = wd.plan(change)
+    assert actions(plan)["zenml_project.full"] == ["update"]
+    assert actions(plan)["zenml_secret.s"] == ["update"]
+    after = next(r for r in plan["resource_changes"] if r["address"] == "zenml_secret.s")
+    assert after["change"]["after_sensitive"]["values"]  # hidden from Terraform's output
+    wd.apply()
+    assert c.get(f"/secrets/{secret['id']}")["body"]["values"] == {"token": "tok-2"}
+    assert c.get(f"/projects/{state['zenml_project.full']['id']}")["body"]["display_name"] == (
+        "Full"
+    )
+    assert all_actions(wd.plan(change)) == {"no-op"}
+
+    # behind Terraform's back: a value changed, a project deleted
+    c.put(f"/secrets/{secret['id']}", {"values": {"token": "tampered"}})
+    c.delete(f"/projects/{state['zenml_project.bare']['id']}")
+    plan = actions(wd.plan(change))
+    assert plan["zenml_secret.s"] == ["update"] and plan["zenml_project.bare"] == ["create"]
+    wd.apply()
+    assert c.get(f"/secrets/{secret['id']}")["body"]["values"] == {"token": "tok-2"}
+    assert all_actions(wd.plan(change)) == {"no-op"}
+
+    # imported by id into a second configuration: no changes
+    other = Workdir(tmp_path / f"{name}-import", plugin_dir)
+    other.write(
+        PROJECT_SECRET.split("variable")[0]
+        + f"""
+resource "zenml_project" "full" {{
+  name         = "{name}-full"
+  display_name = "Full"
+  description  = "the {name} project"
+}}
+resource "zenml_secret" "s" {{
+  name   = "{name}-secret"
+  values = {{ token = "tok-2" }}
+}}
+"""
+    )
+    other.init()
+    other.import_("zenml_project.full", state["zenml_project.full"]["id"])
+    other.import_("zenml_secret.s", secret["id"])
+    assert all_actions(other.plan()) == {"no-op"}
+    (other.path / "terraform.tfstate").unlink()  # the first configuration destroys them
+
+    wd.destroy(change)
+    assert c.list_all("/secrets", name=f"{name}-secret") == []
+    assert [p for p in c.list_all("/projects") if p["name"].startswith(name)] == []

@@ -11,6 +11,7 @@ from tests.tfharness import Workdir, actions, all_actions, restore_environ, set_
 
 S, B, M = "string", "bool", ["map", "string"]
 REQ, OPT, COMP = "required", "optional", "computed"
+NESTED = "list of {id, name, type, flavor}"
 
 # (type, flags); "optional+computed" is an optional attribute with a default
 REFERENCE = {
@@ -53,6 +54,56 @@ REFERENCE = {
         "components": (M, {REQ}),
         "labels": (M, {OPT}),
     },
+    "zenml_project": {
+        "id": (S, {COMP}),
+        "name": (S, {REQ}),
+        "display_name": (S, {OPT}),
+        "description": (S, {OPT}),
+        "created": (S, {COMP}),
+        "updated": (S, {COMP}),
+    },
+    "zenml_secret": {
+        "id": (S, {COMP}),
+        "name": (S, {REQ}),
+        "private": (B, {OPT, COMP}),
+        "values": (M, {REQ, "sensitive"}),
+        "user_id": (S, {COMP}),
+        "created": (S, {COMP}),
+        "updated": (S, {COMP}),
+    },
+    "data.zenml_stack": {
+        "id": (S, {OPT}),
+        "name": (S, {OPT}),
+        "components": (NESTED, {COMP}),  # a list of {id, name, type, flavor}, all computed
+        "labels": (M, {COMP}),
+        "created": (S, {COMP}),
+        "updated": (S, {COMP}),
+    },
+    "data.zenml_stack_component": {
+        "id": (S, {OPT}),
+        "name": (S, {OPT}),
+        "type": (S, {OPT}),
+        "flavor": (S, {COMP}),
+        "configuration": (M, {COMP}),
+        "connector_id": (S, {COMP}),
+        "connector_resource_id": (S, {COMP}),
+        "labels": (M, {COMP}),
+        "created": (S, {COMP}),
+        "updated": (S, {COMP}),
+    },
+    "data.zenml_service_connector": {
+        "id": (S, {OPT}),
+        "name": (S, {OPT}),
+        "type": (S, {COMP}),
+        "auth_method": (S, {COMP}),
+        "resource_type": (S, {COMP}),
+        "resource_id": (S, {COMP}),
+        "configuration": (M, {COMP}),
+        "labels": (M, {COMP}),
+        "expires_at": (S, {COMP}),
+        "created": (S, {COMP}),
+        "updated": (S, {COMP}),
+    },
     "data.zenml_server": {
         name: (M if name == "metadata" else S, {COMP})
         for name in (
@@ -73,6 +124,22 @@ REFERENCE = {
         )
     },
 }
+
+
+def _kind(attr: dict) -> object:
+    """The attribute's type; a nested list of computed strings (the official provider's
+    ListNestedAttribute) and a list of objects of them are the same value to Terraform."""
+    nested = attr.get("nested_type")
+    if nested is not None and nested.get("nesting_mode") == "list":
+        fields = nested["attributes"]
+        if set(fields) == {"id", "name", "type", "flavor"} and all(
+            f["type"] == S and f.get("computed") for f in fields.values()
+        ):
+            return NESTED
+    kind = attr.get("type")
+    if kind == ["list", ["object", {k: S for k in ("id", "name", "type", "flavor")}]]:
+        return NESTED
+    return kind
 
 
 def flags(attr: dict) -> set[str]:
@@ -97,12 +164,14 @@ def test_schema_matches_the_reference(plugin_dir, tmp_path, zenml_server) -> Non
         attrs = got[block]
         assert set(attrs) == set(expected), block
         for name, (kind, want) in expected.items():
-            assert attrs[name]["type"] == kind, (block, name)
+            assert _kind(attrs[name]) == kind, (block, name, attrs[name])
             assert flags(attrs[name]) == want, (block, name)
     assert set(schemas["resource_schemas"]) == {
         "zenml_service_connector",
         "zenml_stack_component",
         "zenml_stack",
+        "zenml_project",
+        "zenml_secret",
     }
 
 

@@ -145,4 +145,4 @@ async def test_the_server_killed_while_the_app_runs_is_started_again(platform: P
         plan = app.query_one(PlanPane)
         await pilot.press("f5")
         await until(lambda: app.running is None and plan.run is not None)
-        assert plan.model is not None and plan.model.counts["create"] == 12
+        assert plan.model is not None and plan.model.counts["create"] == 14

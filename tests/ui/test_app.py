@@ -125,9 +125,9 @@ async def test_plan_review_apply_and_server_tab(platform: Path) -> None:
         await pilot.press("f5")
         await until(pilot, lambda: plan.model is not None or plan.run is not None)
         assert plan.model is not None, app.query_one("#plan-summary").render()
-        assert plan.model.counts["create"] == 12
+        assert plan.model.counts["create"] == 14
         table = app.query_one("#changes")
-        assert table.row_count == 12
+        assert table.row_count == 14
         table.focus()
         table.move_cursor(row=0)
         await pilot.pause(0.2)

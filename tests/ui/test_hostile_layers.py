@@ -21,7 +21,7 @@ from zenml_tui.ui.widgets.config_pane import ConfigPane
 
 BASE_TEXT = BASE.decode()
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-KEYED = 30  # lines the cursor reaches by key; the rest of the tree is visited directly
+KEYED = 12  # lines the cursor reaches by key; the rest of the tree is visited directly
 EVERY = 120  # a tree this long is visited line by line; a longer one every tenth line
 
 

@@ -4,10 +4,10 @@ An apply that was killed, or cut off while the server was creating an object, ca
 objects on the server that the Terraform state does not record: the next apply would
 create them again and fail with HTTP 409 ("Found an existing component with the same
 name"), and only a hand-run `terraform import` would repair it. Before the next plan,
-objects that carry this platform's and environment's labels and that the configuration
-creates under the same type and name are imported instead, with Terraform `import`
-blocks (which the official provider supports too); the review shows them as imports,
-and the apply after it converges.
+objects that carry this platform's and environment's labels (a secret: its name) and
+that the configuration creates under the same type and name are imported instead, with
+Terraform `import` blocks (which the official provider supports too); the review shows
+them as imports, and the apply after it converges.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 from zenml_tui.fsutil import write_atomic
 from zenml_tui.server.rest import ZenMLClient
-from zenml_tui.server.status import KINDS, state_resources
+from zenml_tui.server.status import KINDS, is_managed, listed, state_resources
 from zenml_tui.terraform.plan import PlanModel
 from zenml_tui.terraform.runs import RunKind, RunOutcome, RunStore
 
@@ -51,9 +51,8 @@ def find_orphans(
     in_state = set(state_resources(state_file))
     out = []
     for tf_type, (kind, path) in KINDS.items():
-        for item in client.list_all(path, hydrate="true"):
-            labels = (item.get("metadata") or {}).get("labels") or {}
-            if labels.get("platform") != platform or labels.get("environment") != environment:
+        for item in listed(client, kind, path):
+            if not is_managed(kind, item, platform, environment):
                 continue
             if item["id"] in in_state:
                 continue

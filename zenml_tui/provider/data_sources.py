@@ -84,9 +84,29 @@ class _Lookup(ZenMLDataSource):
             api_error(ctx.diagnostics, f"look up {self.kind}", exc)
             return None
         if found is None:
-            ctx.diagnostics.add_error(f"No {self.kind} named '{config.get('name')}' on the server")
+            ctx.diagnostics.add_error(self._not_found(c, config))
             return None
         return self.state_of(found)
+
+    def _not_found(self, c: ZenMLClient, config: Config) -> str:
+        """Say which filter missed: a name that exists with another type is not 'no such
+        name'."""
+        name, filters = config.get("name"), self._filters(config)
+        wanted = "".join(f" of {k} '{v}'" for k, v in filters.items())
+        if config.get("id"):
+            return f"No {self.kind} with id '{config['id']}'{wanted} on the server"
+        if filters:
+            try:
+                found = c.get(self.path, name=name, page=1, size=100).get("items") or []
+            except ZenMLError:
+                found = []
+            kinds = sorted({str((x.get("body") or {}).get(k)) for x in found for k in filters})
+            if found:
+                return (
+                    f"No {self.kind} named '{name}'{wanted} on the server; the server has it "
+                    f"with {' and '.join(filters)} {' and '.join(repr(k) for k in kinds)}"
+                )
+        return f"No {self.kind} named '{name}'{wanted} on the server"
 
     def _filters(self, config: Config) -> dict[str, Any]:
         return {}
@@ -165,8 +185,8 @@ class StackData(_Lookup):
         )
         return s.Schema(
             attributes=[
-                string_attr("id", optional=True, computed=True),
-                string_attr("name", optional=True, computed=True),
+                string_attr("id", optional=True),
+                string_attr("name", optional=True),
                 s.Attribute("components", t.List(component), computed=True),
                 map_attr("labels", computed=True),
                 *computed_strings("created", "updated"),
@@ -210,11 +230,11 @@ class StackComponentData(_Lookup):
     def get_schema(cls) -> s.Schema:
         return s.Schema(
             attributes=[
-                string_attr("id", optional=True, computed=True),
-                string_attr("name", optional=True, computed=True),
-                string_attr("type", optional=True, computed=True),
+                string_attr("id", optional=True),
+                string_attr("name", optional=True),
+                string_attr("type", optional=True),
                 string_attr("flavor", computed=True),
-                map_attr("configuration", computed=True, sensitive=True),
+                map_attr("configuration", computed=True),
                 *computed_strings("connector_id", "connector_resource_id"),
                 map_attr("labels", computed=True),
                 *computed_strings("created", "updated"),
@@ -240,10 +260,10 @@ class ServiceConnectorData(_Lookup):
     def get_schema(cls) -> s.Schema:
         return s.Schema(
             attributes=[
-                string_attr("id", optional=True, computed=True),
-                string_attr("name", optional=True, computed=True),
+                string_attr("id", optional=True),
+                string_attr("name", optional=True),
                 *computed_strings("type", "auth_method", "resource_type", "resource_id"),
-                map_attr("configuration", computed=True, sensitive=True),
+                map_attr("configuration", computed=True),
                 map_attr("labels", computed=True),
                 *computed_strings("expires_at", "created", "updated"),
             ]

@@ -19,7 +19,9 @@ from zenml_tui.provider.data_sources import (
     StackComponentData,
     StackData,
 )
+from zenml_tui.provider.projects import Project
 from zenml_tui.provider.resources import ServiceConnector, Stack, StackComponent
+from zenml_tui.provider.secrets import Secret
 from zenml_tui.server.rest import ZenMLClient, ZenMLError
 
 MIN_SERVER = (0, 80, 0)
@@ -132,7 +134,7 @@ class ZenMLProvider(Provider):
         self.client = client
 
     def get_resources(self) -> list[type[Resource]]:
-        return [ServiceConnector, StackComponent, Stack]
+        return [ServiceConnector, StackComponent, Stack, Project, Secret]
 
     def get_data_sources(self) -> list[type[DataSource]]:
         return [ServerData, StackData, StackComponentData, ServiceConnectorData]

@@ -142,7 +142,11 @@ class ServiceConnector(ZenMLResource):
             c = self.configured_client(ctx.diagnostics)
             if c is None or not self._verify(c, body, ctx.diagnostics):
                 return current
-        update = {k: body[k] for k in ("name", "configuration", "labels")}
+        # ZenML's update replaces what it is given and resets the resource it is not
+        # given: send the connector's resource too
+        update = {
+            k: body[k] for k in ("name", "configuration", "labels", "resource_types", "resource_id")
+        }
         return self.update_object(
             ctx, current, update, planned, f"service connector {current['name']}"
         )

@@ -49,14 +49,16 @@ def same(text: str | None, value: Any) -> bool:
 def merge_config(
     server: dict[str, Any] | None, prior: dict[str, str] | None
 ) -> dict[str, str] | None:
-    """The configuration to record: the prior text where it means the server's value."""
-    server = server or {}
-    prior = prior or {}
+    """The configuration to record: the prior text where it means the server's value.
+    An empty configuration on the server is recorded as the user left it (null or {}):
+    ZenML keeps no difference between the two, Terraform does."""
+    known = prior or {}
     out = {
-        k: prior[k] if k in prior and same(prior[k], v) else as_text(v) for k, v in server.items()
+        k: known[k] if k in known and same(known[k], v) else as_text(v)
+        for k, v in (server or {}).items()
     }
-    if not out and not prior:
-        return None if prior is None else {}
+    if not out:
+        return prior if prior in (None, {}) else {}
     return out
 
 

@@ -248,6 +248,8 @@ class LocalServer:
                     "stacks": client.count("/stacks"),
                     "components": client.count("/components"),
                     "service_connectors": client.count("/service_connectors"),
+                    "projects": client.count("/projects"),
+                    "secrets": client.count("/secrets"),
                 }
             except ZenMLError as exc:
                 st.problem = exc.detail

@@ -18,12 +18,45 @@ KINDS = {
     "zenml_stack": ("stack", "/stacks"),
     "zenml_stack_component": ("component", "/components"),
     "zenml_service_connector": ("connector", "/service_connectors"),
+    "zenml_project": ("project", "/projects"),
+    "zenml_secret": ("secret", "/secrets"),
 }
+
+
+def listed(client: ZenMLClient, kind: str, path: str) -> list[dict[str, Any]]:
+    """Every object of a kind; a secret without its values (a list never needs them)."""
+    if kind == "secret":
+        return client.list_all(path)
+    return client.list_all(path, hydrate="true")
+
+
+def labels_of(kind: str, item: dict[str, Any]) -> dict[str, str]:
+    """An object's labels. A ZenML project has none: the bundled modules write them into
+    its description as `k=v, k=v`. A secret has none either (see `is_managed`)."""
+    if kind == "project":
+        text = str((item.get("metadata") or {}).get("description") or "")
+        pairs = [part.partition("=") for part in text.split(", ")] if text else []
+        if pairs and all(sep and key for key, sep, _ in pairs):
+            return {key: value for key, _, value in pairs}
+        return {}
+    if kind == "secret":
+        return {}
+    labels: dict[str, str] = (item.get("metadata") or {}).get("labels") or {}
+    return labels
+
+
+def is_managed(kind: str, item: dict[str, Any], platform: str, environment: str) -> bool:
+    """Does the object belong to this platform's environment? By its labels; a secret,
+    which has none, by the name the bundled modules give it (`platform-environment-…`)."""
+    if kind == "secret":
+        return str(item.get("name", "")).startswith(f"{platform}-{environment}-".lower())
+    labels = labels_of(kind, item)
+    return labels.get("platform") == platform and labels.get("environment") == environment
 
 
 @dataclass
 class LiveObject:
-    kind: str  # stack | component | connector
+    kind: str  # stack | component | connector | project | secret
     id: str
     name: str
     detail: str  # component type/flavor, connector type/auth
@@ -94,6 +127,10 @@ def _detail(kind: str, item: dict[str, Any]) -> str:
         ctype = body.get("connector_type")
         ctype = ctype.get("connector_type") if isinstance(ctype, dict) else ctype
         return f"{ctype}/{body.get('auth_method')}"
+    if kind == "project":
+        return str(body.get("display_name") or "")
+    if kind == "secret":
+        return "private" if body.get("private") else ""
     comps = (item.get("metadata") or {}).get("components") or {}
     return ", ".join(sorted(comps))
 
@@ -102,6 +139,15 @@ def _changes(kind: str, item: dict[str, Any], attrs: dict[str, Any]) -> list[str
     changed = []
     if item.get("name") != attrs.get("name"):
         changed.append("name")
+    if kind == "project":
+        meta = item.get("metadata") or {}
+        if attrs.get("description") is not None and meta.get("description") != attrs.get(
+            "description"
+        ):
+            changed.append("description")
+        return changed
+    if kind == "secret":  # its values are not read for a status
+        return changed
     labels = (item.get("metadata") or {}).get("labels") or {}
     if labels != (attrs.get("labels") or {}):
         keys = sorted(
@@ -132,11 +178,9 @@ def environment_status(
     in_state = state_resources(state_file)
     seen: set[str] = set()
     for _, (kind, path) in KINDS.items():
-        for item in client.list_all(path, hydrate="true"):
-            labels = (item.get("metadata") or {}).get("labels") or {}
-            managed = (
-                labels.get("platform") == platform_name and labels.get("environment") == environment
-            )
+        for item in listed(client, kind, path):
+            labels = labels_of(kind, item)
+            managed = is_managed(kind, item, platform_name, environment)
             obj = LiveObject(kind, item["id"], item["name"], _detail(kind, item), labels, managed)
             entry = in_state.get(item["id"])
             if entry is not None:
