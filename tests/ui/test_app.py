@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import OptionList, TextArea, Tree
+from textual.widgets import DataTable, OptionList, TextArea, Tree
 
 from zenml_tui.bundled import example_platform
 from zenml_tui.platform.explain import explain
@@ -138,12 +138,21 @@ async def test_plan_review_apply_and_server_tab(platform: Path) -> None:
         await pilot.click("#yes")
         await until(pilot, lambda: app.running is None and plan.run.applied_by is not None)
         server = app.query_one(ServerPane)
-        await until(pilot, lambda: app.query_one("#objects").row_count >= 15)
-        names = {
-            str(app.query_one("#objects").get_row_at(i)[1])
-            for i in range(app.query_one("#objects").row_count)
+        objects = app.query_one("#objects", DataTable)
+
+        def shown() -> set[str]:
+            return {str(objects.get_row_at(i)[1]) for i in range(objects.row_count)}
+
+        # the tab polls the server: it shows what the apply made once it has polled after it
+        expected = {
+            "local-base-stack",
+            "local-training-stack",
+            "local-fraud-detection-stack",
+            "local-fraud-detection",  # the project's ZenML project
         }
-        assert {"local-base-stack", "local-training-stack", "local-fraud-detection-stack"} <= names
+        await until(pilot, lambda: expected <= shown())
+        kinds = {str(objects.get_row_at(i)[0]) for i in range(objects.row_count)}
+        assert {"stack", "component", "project"} <= kinds
         assert server is not None
 
 
