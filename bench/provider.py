@@ -4,7 +4,11 @@ Reports:
   * `server up` cold (fresh database) and warm (existing database), and `down`;
   * provider start-up: launcher exec to go-plugin handshake line, per Terraform call;
   * wall time of init, plan and apply for the 4-resource config (gcp connector with
-    verify off, artifact store, container registry, stack), a no-change plan, destroy.
+    verify off, artifact store, container registry, stack), a no-change plan, destroy;
+  * through zenml-tui's own plan and apply (`ops.plans`, as the app and the CLI run
+    them): the example's `prod` environment (connectors, components, stacks, ZenML
+    projects and a secret) and a generated platform of 50 projects over the example's
+    teams: the plan, the apply, the no-change plan after it and the destroy.
 
 Run: .venv/bin/python bench/provider.py [--runs N]
 """
@@ -22,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.integration.test_e2e_platform import FAKE_SECRETS
 from tests.integration.test_provider import CONFIG  # the 4-resource config the tests apply
 from tests.tfharness import Workdir, terraform_environment
 from zenml_tui.provider.mirror import launcher_path, write_mirror
@@ -92,7 +97,66 @@ def main() -> int:
         for step, times in rows.items():
             shown = ", ".join(f"{t:.2f}" for t in times)
             print(f"  {step:<20} median {statistics.median(times):.2f} s  (runs: {shown})")
+        platforms(tmp_path)
     return 0
+
+
+def _fifty_projects(root: Path) -> None:
+    """The example with 48 more projects (50 in all), alternating between its teams."""
+    spec = (root / "platform.yaml").read_text()
+    extra = "".join(
+        f"  bench_{i:02d}:\n    team: {'training' if i % 2 else 'serving'}\n" for i in range(48)
+    )
+    (root / "platform.yaml").write_text(spec.rstrip("\n") + "\n" + extra)
+    for i in range(48):
+        (root / "layers" / "project" / f"bench_{i:02d}.yaml").write_text(
+            "components:\n  artifact_store:\n    configuration:\n"
+            "      path: ${infrastructure.artifact_root}/projects/${project}/${environment}\n"
+        )
+
+
+def _round(session, env: str) -> str:
+    """Plan, apply, re-plan and destroy one environment; what each took."""
+    import asyncio
+
+    from zenml_tui.ops import plans
+
+    asyncio.run(plans.plan(session, env))  # warms the server, init and the caches
+    took, planned = timed(lambda: asyncio.run(plans.plan(session, env)))
+    assert planned.model is not None
+    creates = planned.model.counts["create"]
+    applied, _ = timed(lambda: asyncio.run(plans.apply(session, env, confirm_env=env)))
+    again, nothing = timed(lambda: asyncio.run(plans.plan(session, env)))
+    assert nothing.run.outcome == "no-changes", nothing.run.message
+    gone, _ = timed(lambda: asyncio.run(plans.destroy(session, env, confirm_env=env)))
+    return (
+        f"plan ({creates} to create) {took:.2f} s, apply {applied:.2f} s, "
+        f"no-change plan {again:.2f} s, destroy {gone:.2f} s"
+    )
+
+
+def platforms(tmp_path: Path) -> None:
+    """Plan, apply, re-plan and destroy through zenml-tui, as a user runs them."""
+    import shutil
+
+    from zenml_tui.bundled import example_platform
+    from zenml_tui.ops.servers import local_server
+    from zenml_tui.ops.session import open_session
+
+    os.environ.update(FAKE_SECRETS)
+    for label, env, grow in (
+        ("example prod", "prod", None),
+        ("50 projects, local", "local", _fifty_projects),
+    ):
+        root = tmp_path / label.replace(" ", "_").replace(",", "") / "acme-ml"
+        shutil.copytree(example_platform(), root, ignore=shutil.ignore_patterns(".zenml-tui"))
+        if grow is not None:
+            grow(root)
+        session = open_session(root)
+        try:
+            print(f"{label}: {_round(session, env)}", flush=True)
+        finally:
+            local_server(session).down()
 
 
 if __name__ == "__main__":
