@@ -16,15 +16,6 @@ from zenml_tui.zenml_vocab import FlavorSchemas
 if TYPE_CHECKING:
     from zenml_tui.platform.engine import PlatformEngine
 
-_JSON_TYPES = {
-    "string": (str,),
-    "boolean": (bool,),
-    "integer": (int,),
-    "number": (int, float),
-    "object": (dict,),
-    "array": (list,),
-}
-
 
 def _fits(value: Any, types: list[str]) -> bool:
     if not types or ("null" in types and value is None):
@@ -42,18 +33,11 @@ def _fits(value: Any, types: list[str]) -> bool:
     if isinstance(value, str):
         if "string" in types:
             return True
-        text = value.strip()
-        if "boolean" in types and text.lower() in ("true", "false"):
+        if _lax(value, types):  # a boolean or a number written as text
             return True
-        if {"integer", "number"} & set(types):
-            try:
-                float(text)
-                return True
-            except ValueError:
-                pass
         if {"object", "array"} & set(types):
             try:
-                return isinstance(json.loads(text), dict | list)
+                return isinstance(json.loads(value.strip()), dict | list)
             except ValueError:
                 return False
         return False
