@@ -71,7 +71,13 @@ async def shoot(root: Path) -> None:
         await pilot.click("#yes")
         await until(pilot, lambda: app.running is None and plan.run.applied_by is not None)
         app.action_tab("server-tab")
-        await until(pilot, lambda: app.query_one("#objects").row_count >= 15)
+        objects = app.query_one("#objects")
+        made = {"local-base-stack", "local-fraud-detection-stack", "local-fraud-detection"}
+        # the tab polls the server: wait for a poll after the apply, not for a row count
+        await until(
+            pilot,
+            lambda: made <= {str(objects.get_row_at(i)[1]) for i in range(objects.row_count)},
+        )
         await pilot.pause(0.3)
         save(app, "server")
 
