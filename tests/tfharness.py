@@ -66,8 +66,9 @@ class Workdir:
     def apply(self) -> None:
         self._check(self.cli.apply(str(self.path / "tf.plan")), "apply")
 
-    def destroy(self, vars: dict[str, str] | None = None) -> None:
-        self._check(self.cli.destroy(var=vars or {}, auto_approve=True), "destroy")
+    def destroy(self, vars: dict[str, str] | None = None, refresh: bool = True) -> None:
+        options = {} if refresh else {"refresh": False}
+        self._check(self.cli.destroy(var=vars or {}, auto_approve=True, **options), "destroy")
 
     def import_(self, address: str, object_id: str, vars: dict[str, str] | None = None) -> None:
         self._check(self.cli.import_resource(address, object_id, vars=vars or {}), "import")

@@ -162,8 +162,35 @@ class ZenMLResource(Resource):
         """One schema version so far: state is stored as it is."""
         return old
 
+    def update_body(self, st: State) -> dict[str, Any]:
+        """What an update sends for the state `st`. Two states with the same body are the
+        same object to the server (null and empty, or an attribute ZenML does not store,
+        such as a connector's `verify`): between them an update sends nothing."""
+        raise NotImplementedError
+
+    def same_on_server(self, attr: str, old: Any, new: Any, state: State) -> bool:
+        """Are two values of an attribute that forces replacement the same object to the
+        server? Then a change between them is an update, not a replacement. Null and ""
+        are: ZenML keeps no difference between them."""
+        return old in (None, "") and new in (None, "")
+
+    def write_update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
+        """Send the update that makes the object `planned`."""
+        raise NotImplementedError
+
     def plan(self, ctx: PlanContext, current: State | None, planned: State) -> State:
-        """An in-place update changes `updated` on the server: plan it as unknown."""
-        if current is not None and ctx.changed_fields and "updated" in planned:
+        """An update the server sees changes its `updated`: plan that as unknown; one it
+        does not see (the bodies are the same) changes nothing but the state."""
+        if (
+            current is not None
+            and ctx.changed_fields
+            and "updated" in planned
+            and self.update_body(planned) != self.update_body(current)
+        ):
             planned["updated"] = Unknown
         return planned
+
+    def update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
+        if self.update_body(planned) == self.update_body(current):
+            return {k: current.get(k) if v is Unknown else v for k, v in planned.items()}
+        return self.write_update(ctx, current, planned)

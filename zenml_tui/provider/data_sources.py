@@ -70,7 +70,14 @@ class _Lookup(ZenMLDataSource):
             if not items:
                 return None
             object_id = items[0]["id"]
-        obj: dict[str, Any] = c.get(f"{self.path}/{object_id}", hydrate="true")
+        try:
+            obj: dict[str, Any] = c.get(f"{self.path}/{object_id}", hydrate="true")
+        except ZenMLError as exc:
+            if exc.not_found:
+                return None  # said as "No ... with id ..."
+            raise
+        if any((obj.get("body") or {}).get(k) != v for k, v in filters.items()):
+            return None  # found by id, but of another type
         return obj
 
     def read(self, ctx: ReadDataContext, config: Config) -> State | None:

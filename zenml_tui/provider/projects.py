@@ -12,6 +12,7 @@ from tf import schema as s
 from tf.iface import CreateContext, UpdateContext
 
 from zenml_tui.provider.base import State, ZenMLResource, computed_strings, string_attr
+from zenml_tui.provider.values import as_configured
 
 
 class Project(ZenMLResource):
@@ -44,12 +45,8 @@ class Project(ZenMLResource):
             "id": resp["id"],
             "name": name,
             # what the server fills in is recorded as the configuration left it
-            "display_name": None
-            if prior.get("display_name") is None and display in (None, name)
-            else display,
-            "description": None
-            if prior.get("description") is None and description in (None, "")
-            else description,
+            "display_name": as_configured(prior.get("display_name"), display, name),
+            "description": as_configured(prior.get("description"), description),
             "created": body.get("created"),
             "updated": body.get("updated"),
         }
@@ -66,7 +63,10 @@ class Project(ZenMLResource):
     def create(self, ctx: CreateContext, planned: State) -> State | None:
         return self.create_object(ctx, self._body(planned), planned, f"project {planned['name']}")
 
-    def update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
+    def update_body(self, st: State) -> dict[str, Any]:
+        return self._body(st)
+
+    def write_update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
         return self.update_object(
             ctx, current, self._body(planned), planned, f"project {current['name']}"
         )

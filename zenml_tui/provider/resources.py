@@ -23,7 +23,7 @@ from zenml_tui.provider.base import (
     map_attr,
     string_attr,
 )
-from zenml_tui.provider.values import empty_as, merge_config
+from zenml_tui.provider.values import as_configured, empty_as, merge_config
 from zenml_tui.server.rest import ZenMLClient, ZenMLError
 from zenml_tui.zenml_vocab import COMPONENT_TYPES, CONNECTOR_TYPES, REQUIRED_IN_STACK
 
@@ -46,9 +46,13 @@ class ServiceConnector(ZenMLResource):
                 string_attr("auth_method", required=True, requires_replace=True),
                 string_attr("resource_type", optional=True, requires_replace=True),
                 string_attr("resource_id", optional=True, requires_replace=True),
-                map_attr("configuration", optional=True, sensitive=True),
+                # not sensitive in the official schema either: values from a sensitive
+                # variable keep Terraform's mark, and the app masks every known secret
+                map_attr("configuration", optional=True),
                 map_attr("labels", optional=True),
-                s.Attribute("verify", t.Bool(), optional=True, computed=True, default=True),
+                # not stored by ZenML: the state keeps what the configuration says, and
+                # null means verify (as in the official provider)
+                s.Attribute("verify", t.Bool(), optional=True),
                 *computed_strings("expires_at", "user", "created", "updated"),
             ]
         )
@@ -70,10 +74,33 @@ class ServiceConnector(ZenMLResource):
             "connector_type": st["type"],
             "auth_method": st["auth_method"],
             "resource_types": [rt] if rt else [],
-            "resource_id": st.get("resource_id"),
+            "resource_id": st.get("resource_id") or None,  # "" is none to ZenML
             "configuration": st.get("configuration") or {},
             "labels": st.get("labels") or {},
         }
+
+    _every_type: ClassVar[dict[tuple[int, str], list[str]]] = {}
+
+    def same_on_server(self, attr: str, old: Any, new: Any, state: State) -> bool:
+        """A resource type left out and the only resource type of the connector's type
+        are the same connector: ZenML fills in every type when given none."""
+        if super().same_on_server(attr, old, new, state):
+            return True
+        c = self.provider.client
+        given = {v for v in (old, new) if v}
+        if attr != "resource_type" or c is None or len(given) != 1:
+            return False
+        kind = str(state.get("type"))
+        key = (id(c), kind)
+        if key not in self._every_type:
+            try:
+                found = c.get(f"/service_connector_types/{kind}")
+            except ZenMLError:
+                return False
+            self._every_type[key] = sorted(
+                str(x.get("resource_type")) for x in found.get("resource_types") or []
+            )
+        return self._every_type[key] == sorted(given)
 
     def _verify(self, c: ZenMLClient, body: dict[str, Any], diags: Diagnostics) -> bool:
         """Verify the credentials, retrying until the create timeout (5 minutes)."""
@@ -104,23 +131,29 @@ class ServiceConnector(ZenMLResource):
         body = resp.get("body") or {}
         meta = resp.get("metadata") or {}
         kind = body.get("connector_type")
+        every_type: list[str] = []  # the connector type's resource types, when the server has it
         if isinstance(kind, dict):
+            every_type = [x.get("resource_type") for x in kind.get("resource_types") or []]
             kind = kind.get("connector_type")
         rts = body.get("resource_types") or []
         prior_rt = prior.get("resource_type")
-        rt = prior_rt if (prior_rt in rts or not rts) else (rts[0] if len(rts) == 1 else None)
+        if prior_rt in rts:
+            rt = prior_rt
+        elif prior_rt in (None, "") and (not rts or sorted(rts) == sorted(every_type)):
+            rt = prior_rt  # left out: the server gave the connector every type it has
+        else:
+            rt = rts[0] if len(rts) == 1 else None
         user = body.get("user_id") or ((resp.get("resources") or {}).get("user") or {}).get("id")
-        verify = prior.get("verify")
         return {
             "id": resp["id"],
             "name": resp["name"],
             "type": kind,
             "auth_method": body.get("auth_method"),
             "resource_type": rt,
-            "resource_id": body.get("resource_id"),
+            "resource_id": as_configured(prior.get("resource_id"), body.get("resource_id")),
             "configuration": merge_config(meta.get("configuration"), prior.get("configuration")),
             "labels": empty_as(prior.get("labels"), meta.get("labels")),
-            "verify": verify if isinstance(verify, bool) else True,
+            "verify": prior.get("verify"),
             "expires_at": body.get("expires_at"),
             "user": user,
             "created": body.get("created"),
@@ -135,20 +168,22 @@ class ServiceConnector(ZenMLResource):
                 return None
         return self.create_object(ctx, body, planned, f"service connector {planned['name']}")
 
-    def update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
+    def update_body(self, st: State) -> dict[str, Any]:
+        # ZenML's update replaces what it is given and resets the resource it is not
+        # given: the connector's resource goes with every update
+        body = self._body(st)
+        keys = ("name", "configuration", "labels", "resource_types", "resource_id")
+        return {k: body[k] for k in keys}
+
+    def write_update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
         body = self._body(planned)
-        reverify = planned.get("configuration") != current.get("configuration")
+        reverify = (planned.get("configuration") or {}) != (current.get("configuration") or {})
         if reverify and planned.get("verify") is not False:
             c = self.configured_client(ctx.diagnostics)
             if c is None or not self._verify(c, body, ctx.diagnostics):
                 return current
-        # ZenML's update replaces what it is given and resets the resource it is not
-        # given: send the connector's resource too
-        update = {
-            k: body[k] for k in ("name", "configuration", "labels", "resource_types", "resource_id")
-        }
         return self.update_object(
-            ctx, current, update, planned, f"service connector {current['name']}"
+            ctx, current, self.update_body(planned), planned, f"service connector {current['name']}"
         )
 
 
@@ -206,7 +241,9 @@ class StackComponent(ZenMLResource):
             "flavor": flavor,
             "configuration": merge_config(meta.get("configuration"), prior.get("configuration")),
             "connector_id": connector.get("id") if isinstance(connector, dict) else connector,
-            "connector_resource_id": meta.get("connector_resource_id"),
+            "connector_resource_id": as_configured(
+                prior.get("connector_resource_id"), meta.get("connector_resource_id")
+            ),
             "labels": empty_as(prior.get("labels"), meta.get("labels")),
             "created": body.get("created"),
             "updated": body.get("updated"),
@@ -220,21 +257,23 @@ class StackComponent(ZenMLResource):
             "configuration": planned.get("configuration") or {},
             "labels": planned.get("labels") or {},
             "connector": planned.get("connector_id"),
-            "connector_resource_id": planned.get("connector_resource_id"),
+            "connector_resource_id": planned.get("connector_resource_id") or None,
         }
         return self.create_object(ctx, body, planned, f"{planned['type']} {planned['name']}")
 
-    def update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
-        body = {
-            "name": planned["name"],
-            "configuration": planned.get("configuration") or {},
-            "labels": planned.get("labels") or {},
+    def update_body(self, st: State) -> dict[str, Any]:
+        return {
+            "name": st["name"],
+            "configuration": st.get("configuration") or {},
+            "labels": st.get("labels") or {},
             # ZenML drops the connector of a component updated without one
-            "connector": planned.get("connector_id"),
-            "connector_resource_id": planned.get("connector_resource_id"),
+            "connector": st.get("connector_id"),
+            "connector_resource_id": st.get("connector_resource_id") or None,
         }
+
+    def write_update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
         return self.update_object(
-            ctx, current, body, planned, f"{current['type']} {current['name']}"
+            ctx, current, self.update_body(planned), planned, f"{current['type']} {current['name']}"
         )
 
     def before_delete(self, c: ZenMLClient, current: State) -> None:
@@ -316,7 +355,10 @@ class Stack(ZenMLResource):
     def create(self, ctx: CreateContext, planned: State) -> State | None:
         return self.create_object(ctx, self._body(planned), planned, f"stack {planned['name']}")
 
-    def update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
+    def update_body(self, st: State) -> dict[str, Any]:
+        return self._body(st)
+
+    def write_update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
         return self.update_object(
             ctx, current, self._body(planned), planned, f"stack {current['name']}"
         )

@@ -87,7 +87,10 @@ class Secret(ZenMLResource):
             ctx.diagnostics, planned, lambda: self.create_object(ctx, body, planned, what)
         )
 
-    def update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
+    def update_body(self, st: State) -> dict[str, Any]:
+        return {"name": st["name"], "private": bool(st.get("private")), "values": st.get("values")}
+
+    def write_update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
         values: dict[str, str | None] = dict(planned.get("values") or {})
         for key in current.get("values") or {}:
             values.setdefault(key, None)  # removed from the configuration: removed

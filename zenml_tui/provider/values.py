@@ -67,3 +67,11 @@ def empty_as(prior: Any, value: dict[str, Any] | None) -> dict[str, Any] | None:
     if not value:
         return prior if prior in (None, {}) else {}
     return value
+
+
+def as_configured(prior: Any, value: Any, *defaults: Any) -> Any:
+    """A value the server fills in when it is left out (null, "" or one of `defaults`)
+    is recorded as the configuration left it: null stays null and "" stays ""."""
+    if prior in (None, "") and value in (None, "", *defaults):
+        return prior
+    return value
