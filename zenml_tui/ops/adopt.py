@@ -45,7 +45,7 @@ def worth_a_look(store: RunStore, environment: str) -> bool:
 
 
 def find_orphans(
-    client: ZenMLClient, platform: str, environment: str, state_file: Path
+    client: ZenMLClient, platform: str, environment: str, state_file: Path | str
 ) -> list[Orphan]:
     """Objects with the platform's and environment's labels that the state lacks."""
     in_state = set(state_resources(state_file))

@@ -4,6 +4,7 @@ connectors, which this platform manages, and their drift from the Terraform stat
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from zenml_tui.ops.servers import connect, explained
 from zenml_tui.ops.session import Session
@@ -25,10 +26,30 @@ def status(
     `timeout` overrides the session's for each request (the app's polling is short, so
     that a server that stops answering shows as such within seconds)."""
     platform = session.platform
-    workspace = session.environment(environment).workspace
-    state_file = platform.state_dir / "state" / workspace / "terraform.tfstate"
+    envdef = session.environment(environment)
+    state: Path | str = platform.state_dir / "state" / envdef.workspace / "terraform.tfstate"
+    if envdef.backend.type != "local":
+        state = _remote_state(session, environment)
     client = connect(session, environment, start=start, on_starting=on_starting, timeout=timeout)
     try:
-        return environment_status(client, platform.name, environment, state_file)
+        return environment_status(client, platform.name, environment, state)
     except ZenMLError as exc:
         raise explained(session, environment, exc) from None
+
+
+PULL_EVERY = 20.0  # seconds a remote state pulled for the Server tab is reused
+
+
+def _remote_state(session: Session, environment: str) -> str:
+    """The remote state, pulled at most every PULL_EVERY seconds (a poll of the Server
+    tab must not run Terraform each time)."""
+    import asyncio
+    import time
+
+    from zenml_tui.ops.plans import pull_state
+
+    when, text = session.pulled.get(environment, (0.0, ""))
+    if time.monotonic() - when > PULL_EVERY:
+        text = asyncio.run(pull_state(session, environment))
+        session.pulled[environment] = (time.monotonic(), text)
+    return text

@@ -25,6 +25,8 @@ from zenml_tui.ops.config import tfvars_text
 from zenml_tui.ops.context import EventSink, RunContext
 from zenml_tui.ops.servers import connect, explained, terraform_credentials
 from zenml_tui.ops.session import Session
+from zenml_tui.platform.backends import SECRET_REF, BackendRun
+from zenml_tui.platform.backends import resolve as resolve_backend
 from zenml_tui.server.rest import ZenMLClient, ZenMLError
 from zenml_tui.terraform.engines import Engine
 from zenml_tui.terraform.plan import ABSENT, SENSITIVE, UNKNOWN, AttrDiff, PlanModel, ResourceChange
@@ -88,8 +90,31 @@ def run_store(session: Session) -> RunStore:
 def _workdir(session: Session, environment: str, engine: Engine) -> Workdir:
     from zenml_tui.bundled import modules_dir
 
-    source = session.environment(environment).provider
-    return Workdir(session.platform.state_dir, source, engine, modules_dir())
+    envdef = session.environment(environment)
+    backend = backend_run(session, environment)
+    return Workdir(session.platform.state_dir, envdef.provider, engine, modules_dir(), backend)
+
+
+def backend_run(session: Session, environment: str, purpose: str = "registration") -> BackendRun:
+    """The environment's backend for one run, its secrets read from their variables."""
+    envdef = session.environment(environment)
+    spec = envdef.backend if purpose == "registration" else envdef.infrastructure_backend
+    declared = session.platform.spec.secrets
+    names = [m.group(1) for v in spec.config.values() if (m := SECRET_REF.match(v))]
+    missing = sorted(
+        f"{n} (${declared[n].env})"
+        for n in names
+        if n in declared and declared[n].env not in os.environ
+    )
+    if missing:
+        raise ZenMLTUIError(
+            f"the {spec.type} backend of '{environment}' needs these secrets in the "
+            f"environment: {', '.join(missing)}",
+            kind=Kind.SECRETS_MISSING,
+            hint="export them and try again",
+        )
+    values = {n: os.environ.get(declared[n].env) for n in names}
+    return resolve_backend(spec.type, dict(spec.config), session.platform.name, purpose, values)
 
 
 @dataclass
@@ -167,8 +192,33 @@ async def _prepare(
     await wd.select_workspace(envdef.workspace, env)
     ctx.check(what)
     parts = fingerprint_parts(text, wd.sync_modules(), envdef.provider, envdef.workspace)
-    env = {**env, "TF_WORKSPACE": envdef.workspace}
+    if not wd.backend.local:
+        parts["backend"] = wd.backend.key  # a plan applies to the state it was made against
+    env = {**env, **wd.workspace_environment(envdef.workspace)}
     return _Prepared(wd, envdef.workspace, text, parts, env, client)
+
+
+async def current_state(wd: Workdir, workspace: str, env: dict[str, str]) -> Path | str:
+    """The environment's state: its file for the local backend, else what `terraform
+    state pull` gives (nothing of it is written to disk)."""
+    if wd.backend.local:
+        return wd.workspaces / workspace / "terraform.tfstate"
+    return await wd.state_pull({**env, **wd.workspace_environment(workspace)})
+
+
+async def pull_state(session: Session, environment: str, ctx: RunContext | None = None) -> str:
+    """The environment's state from its remote backend (init and workspace as a plan
+    makes them; no server needed)."""
+    from zenml_tui.provider.mirror import plugin_dir_for
+
+    ctx = ctx or RunContext()
+    envdef = session.environment(environment)
+    wd = _workdir(session, environment, ctx.attach(session.terraform()))
+    env = wd.environment({}, withheld_variables(session))
+    bundled = envdef.provider == "bundled"
+    await wd.init(env, plugin_dir_for(session.platform.state_dir) if bundled else None)
+    await wd.select_workspace(envdef.workspace, env)
+    return await wd.state_pull({**env, **wd.workspace_environment(envdef.workspace)})
 
 
 def _flavor_errors(session: Session, environment: str, client: ZenMLClient) -> list[Diagnostic]:
@@ -290,9 +340,9 @@ async def _adopt(
     """After a run that may have left objects behind: plan once to learn the address of
     each create, and import the objects the server already has instead (ops/adopt.py)."""
     what = "plan"
-    state_file = session.platform.state_dir / "state" / prep.workspace / "terraform.tfstate"
+    state = await current_state(prep.workdir, prep.workspace, prep.env)
     found = await ctx.call(
-        what, adopt.find_orphans, prep.client, session.platform.name, environment, state_file
+        what, adopt.find_orphans, prep.client, session.platform.name, environment, state
     )
     if not found:
         return
@@ -324,6 +374,7 @@ def _stale_reasons(before: dict[str, str], now: dict[str, str]) -> list[str]:
         "modules": "the Terraform modules changed",
         "provider_source": "the provider source changed",
         "workspace": "the workspace changed",
+        "backend": "the state's backend changed",
     }
     return [words.get(k, k) for k in sorted(set(before) | set(now)) if before.get(k) != now.get(k)]
 
@@ -428,8 +479,10 @@ async def _apply(
     try:
         result = await prep.workdir.apply(prep.env, plan_path, _recorder(store, run, ctx))
     except ZenMLTUIError as exc:
-        run.finish(RunOutcome.FAILED, str(exc))
-        plan_run.applied_by = run.id
+        locked = exc.kind is Kind.LOCK_HELD  # nothing ran: the plan still holds
+        run.finish(RunOutcome.LOCKED if locked else RunOutcome.FAILED, str(exc))
+        if not locked:
+            plan_run.applied_by = run.id
         store.save(run)
         store.save(plan_run)
         raise
@@ -455,6 +508,7 @@ async def _apply(
     plan_run.applied_by = run.id
     store.save(run)
     store.save(plan_run)
+    session.pulled.pop(environment, None)  # the Server tab reads the new state
     return ApplyOutcome(run, plan_run)
 
 

@@ -41,6 +41,8 @@ class Session:
     # plan's rendering run in different threads and take turns
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _layering: PlatformEngine | None = field(default=None, repr=False)
+    # a remote backend's state as last pulled, per environment: (monotonic time, JSON)
+    pulled: dict[str, tuple[float, str]] = field(default_factory=dict, repr=False)
 
     @property
     def layering(self) -> PlatformEngine:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from zenml_tui.errors import Code, Diagnostic, Kind, ZenMLTUIError
+from zenml_tui.platform.backends import problems as backend_problems
 from zenml_tui.platform.errors import did_you_mean
 from zenml_tui.platform.nodes import LIST, MAP, KeyPath, LayerRef, LNode, Mark, format_path
 from zenml_tui.platform.yamlload import parse_file
@@ -51,6 +52,16 @@ class RemoteServer:
 
 
 @dataclass(frozen=True)
+class Backend:
+    """Where a state lives (platform/backends.py): a Terraform backend type and its
+    `-backend-config` values, secrets written as ${secret:NAME}."""
+
+    __pydantic_config__ = _CONFIG
+    type: Literal["local", "gcs", "s3", "pg", "azurerm", "http"] = "local"
+    config: dict[StrictStr, StrictStr] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Environment:
     __pydantic_config__ = _CONFIG
     workspace: Annotated[StrictStr, Field(pattern=_WORKSPACE.pattern)]
@@ -59,6 +70,8 @@ class Environment:
     color: Literal["green", "blue", "cyan", "magenta", "yellow", "orange", "red", "white"] = "blue"
     provider: Literal["bundled", "registry"] = "bundled"
     description: StrictStr = ""
+    backend: Backend = field(default_factory=Backend)  # the registration state
+    infrastructure_backend: Backend = field(default_factory=Backend)
 
 
 @dataclass(frozen=True)
@@ -115,7 +128,11 @@ _NESTED: dict[type, dict[str, type]] = {
         "projects": Project,
         "secrets": SecretSource,
     },
-    Environment: {"server": RemoteServer},
+    Environment: {
+        "server": RemoteServer,
+        "backend": Backend,
+        "infrastructure_backend": Backend,
+    },
 }
 _ADAPTER: Any = None
 
@@ -138,9 +155,12 @@ def _from_plain(data: dict[str, Any]) -> PlatformFile:
 
     def env(e: dict[str, Any]) -> Environment:
         server = e.get("server", "local")
-        return Environment(
-            **{**e, "server": server if server == "local" else RemoteServer(**server)}
-        )
+        fields: dict[str, Any] = {**e}
+        fields["server"] = server if server == "local" else RemoteServer(**server)
+        for k in ("backend", "infrastructure_backend"):
+            if k in e:
+                fields[k] = Backend(**e[k])
+        return Environment(**fields)
 
     return PlatformFile(
         **{
@@ -442,21 +462,37 @@ def _cross_checks(p: Platform) -> list[Diagnostic]:
                     col,
                 )
             )
-    workspaces: dict[str, str] = {}
+    workspaces: dict[tuple[str, str], str] = {}
     for name, env in spec.environments.items():
-        if env.workspace in workspaces:
+        where = (env.workspace, repr(env.backend))  # one state per workspace of a backend
+        if where in workspaces:
             line, col = p.locate(("environments", name, "workspace"))
             out.append(
                 Diagnostic(
                     Code.PLATFORM_INVALID,
-                    f"environments '{workspaces[env.workspace]}' and '{name}' share "
+                    f"environments '{workspaces[where]}' and '{name}' share "
                     f"workspace '{env.workspace}'; each environment needs its own state",
                     file,
                     line,
                     col,
                 )
             )
-        workspaces[env.workspace] = name
+        workspaces[where] = name
+        for field_name in ("backend", "infrastructure_backend"):
+            backend = getattr(env, field_name)
+            for key, message in backend_problems(backend.type, backend.config, set(spec.secrets)):
+                path = ("environments", name, field_name, *(("config", key) if key else ()))
+                line, col = p.locate(path)
+                out.append(
+                    Diagnostic(
+                        Code.PLATFORM_INVALID,
+                        f"environments.{name}.{field_name}: {message}",
+                        file,
+                        line,
+                        col,
+                        ".".join(path),
+                    )
+                )
     # layer files that name no environment, team or project
     known: dict[str, dict[str, object]] = {
         "env": dict(spec.environments),

@@ -98,11 +98,14 @@ class StatusReport:
         }
 
 
-def state_resources(state_file: Path) -> dict[str, tuple[str, str, dict[str, Any]]]:
-    """id -> (kind, address, attributes) of the zenml resources in a state file."""
+def state_resources(state: Path | str) -> dict[str, tuple[str, str, dict[str, Any]]]:
+    """id -> (kind, address, attributes) of the zenml resources in a state file (or in
+    the state's JSON text, as a remote backend gives it)."""
     try:
-        raw = json.loads(state_file.read_text())
+        raw = json.loads(state.read_text() if isinstance(state, Path) else state or "{}")
     except (OSError, ValueError):
+        return {}
+    if not isinstance(raw, dict):
         return {}
     out: dict[str, tuple[str, str, dict[str, Any]]] = {}
     for res in raw.get("resources", []):
@@ -171,7 +174,7 @@ def _changes(kind: str, item: dict[str, Any], attrs: dict[str, Any]) -> list[str
 
 
 def environment_status(
-    client: ZenMLClient, platform_name: str, environment: str, state_file: Path
+    client: ZenMLClient, platform_name: str, environment: str, state_file: Path | str
 ) -> StatusReport:
     info = client.info()
     report = StatusReport(environment, client.url, str(info.get("version", "")))

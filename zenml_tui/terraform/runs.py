@@ -46,6 +46,7 @@ class RunOutcome(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"  # the process running it ended without recording an end
+    LOCKED = "locked"  # met another run's state lock: nothing ran
 
     @property
     def final(self) -> bool:

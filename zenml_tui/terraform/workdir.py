@@ -7,6 +7,10 @@ Layout under the platform's state directory:
                                               file are per provider source)
     state/<workspace>/terraform.tfstate       each environment's registration state
                                               (local backend workspace_dir)
+    terraform/<source>+<backend type>/...     the same for another backend type: the copy
+                                              adds an override file choosing the type, and
+                                              each backend configuration has its own
+                                              data directory (data/<key>, TF_DATA_DIR)
     plugins/                                  the bundled provider's plugin directory
     terraformrc                               the CLI config when the user has none
 
@@ -17,14 +21,20 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 from zenml_tui.errors import Kind, ZenMLTUIError
 from zenml_tui.fsutil import write_atomic
+from zenml_tui.platform.backends import LOCAL, BackendRun, every_secret_variable, has_workspaces
 from zenml_tui.terraform.engines import Engine, EventSink, Result
 
 TF_FILES = ("*.tf",)
+BACKEND_OVERRIDE = "zenml_tui_backend_override.tf"
 _LOCKED = "Error acquiring the state lock"
+_STALE = "Saved plan is stale"
+# a lock object another run holds, where the backend could not read its lock info
+_LOCK_TAKEN = re.compile(r'writing "[^"]*\.tflock" failed: googleapi: Error 412')
 
 
 class TerraformCancelled(ZenMLTUIError):
@@ -41,17 +51,25 @@ class TerraformError(ZenMLTUIError):
         self.result = result
         text = result.error_text()
         self.lock: dict[str, str] = {}
-        if _LOCKED in text:
+        if _LOCKED in text or _LOCK_TAKEN.search(text):
             self.lock = lock_info(text)
             holder = self.lock.get("Who", "another run")
             operation = self.lock.get("Operation", "").removeprefix("OperationType").lower()
             since = _age(self.lock.get("Created", ""))
+            details = ", ".join(d for d in (operation, f"for {since}" if since else "") if d)
             super().__init__(
                 f"terraform {what} failed: the state is locked by {holder}"
-                + (f" ({operation}" if operation else " (")
-                + (f", for {since})" if since else ")"),
+                + (f" ({details})" if details else "")
+                + ("" if self.lock else " (the backend did not say who holds it)"),
                 kind=Kind.LOCK_HELD,
                 hint="wait for that run to finish (the lock goes with the process holding it)",
+            )
+        elif _STALE in text:
+            super().__init__(
+                f"terraform {what} refused the plan: the state changed since the plan was "
+                "made (another apply of this environment, perhaps by another operator)",
+                kind=Kind.STALE_PLAN,
+                hint="review a new plan: it starts from the state as it is now",
             )
         else:
             super().__init__(f"terraform {what} failed: {text}", kind=Kind.TERRAFORM)
@@ -110,16 +128,21 @@ class Workdir:
         provider_source: str,
         engine: Engine,
         bundled_modules: Path,
+        backend: BackendRun = LOCAL,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.provider_source = provider_source
         self.engine = engine
         self.bundled_modules = bundled_modules
-        self.base = self.state_dir / "terraform" / provider_source
+        self.backend = backend
+        kind = "" if backend.local else f"+{backend.kind}"
+        self.base = self.state_dir / "terraform" / f"{provider_source}{kind}"
         self.modules = self.base / "modules"
         self.root = self.modules / "platform"
         self.workspaces = self.state_dir / "state"
         self.plugin_dir = self.state_dir / "plugins"
+        # Terraform's data directory (.terraform) and the init marker, per backend
+        self.data = None if backend.local else self.base / "data" / backend.key
 
     # -- files ----------------------------------------------------------------------------
     def sync_modules(self) -> str:
@@ -133,6 +156,12 @@ class Workdir:
             data = src.read_bytes()
             if not dst.is_file() or dst.read_bytes() != data:
                 write_atomic(dst, data)
+        override = self.root / BACKEND_OVERRIDE
+        if not self.backend.local:
+            text = f'terraform {{\n  backend "{self.backend.kind}" {{}}\n}}\n'
+            if not override.is_file() or override.read_text() != text:
+                write_atomic(override, text)
+            wanted[override.relative_to(self.modules)] = override
         if self.modules.is_dir():
             for p in module_files(self.modules):
                 if p.relative_to(self.modules) not in wanted:
@@ -153,6 +182,8 @@ class Workdir:
                 write_atomic(own, "disable_checkpoint = true\n")
             env["TF_CLI_CONFIG_FILE"] = str(own)
         env.update({"CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"})
+        for key in every_secret_variable():  # a backend credential only for its backend
+            env.pop(key, None)
         for key in (
             "TF_WORKSPACE",
             "TF_DATA_DIR",
@@ -163,6 +194,9 @@ class Workdir:
             "ZENML_STORE_API_TOKEN",
         ):
             env.pop(key, None)
+        env.update(self.backend.env)
+        if self.data is not None:
+            env["TF_DATA_DIR"] = str(self.data)
         env.update(extra or {})
         return env
 
@@ -188,20 +222,20 @@ class Workdir:
         """`terraform init` unless nothing changed since the last one; True when it ran."""
         module_hash = self.sync_modules()
         key_parts = [module_hash, self.provider_source, self.engine.name, str(self.workspaces)]
+        key_parts.append(self.backend.key)
         if plugin_dir is not None:
             key_parts.append(hashlib.sha256(self._launcher_bytes(plugin_dir)).hexdigest())
         key = hashlib.sha256("\0".join(key_parts).encode()).hexdigest()
-        marker = self.base / "init.key"
-        if marker.is_file() and marker.read_text() == key and (self.root / ".terraform").is_dir():
+        data = self.data or self.root / ".terraform"
+        marker = (self.data or self.base) / "init.key"
+        if marker.is_file() and marker.read_text() == key and data.is_dir():
             return False
-        self.workspaces.mkdir(parents=True, exist_ok=True)
-        argv = [
-            "init",
-            "-input=false",
-            "-no-color",
-            "-reconfigure",
-            f"-backend-config=workspace_dir={self.workspaces}",
-        ]
+        argv = ["init", "-input=false", "-no-color", "-reconfigure"]
+        if self.backend.local:
+            self.workspaces.mkdir(parents=True, exist_ok=True)
+            argv.append(f"-backend-config=workspace_dir={self.workspaces}")
+        else:
+            argv += [f"-backend-config={k}={v}" for k, v in sorted(self.backend.args.items())]
         if plugin_dir is not None:
             argv.append(f"-plugin-dir={plugin_dir}")
         try:
@@ -226,11 +260,48 @@ class Workdir:
 
     async def select_workspace(self, name: str, env: dict[str, str]) -> None:
         """Make sure the workspace exists (commands then name it in TF_WORKSPACE)."""
-        if (self.workspaces / name).is_dir():
+        if not has_workspaces(self.backend.kind):
+            return
+        known = None if self.data is None else self.data / "workspaces"
+        if known is None and (self.workspaces / name).is_dir():
+            return
+        if known is not None and name in (known.read_text().split() if known.is_file() else []):
             return
         await self._run(
             "workspace select", ["workspace", "select", "-or-create=true", "-no-color", name], env
         )
+        if known is not None:
+            await self._give_lineage({**env, "TF_WORKSPACE": name})
+            had = known.read_text().split() if known.is_file() else []
+            write_atomic(known, "\n".join([*had, name]) + "\n")
+
+    async def _give_lineage(self, env: dict[str, str]) -> None:
+        """A new remote workspace gets an empty state with a lineage at once: Terraform
+        refuses a saved plan whose state has changed since only when the plan's state
+        has one, and some backends (gcs) create a workspace without any state."""
+        import json
+        import uuid
+
+        pulled = (await self.state_pull(env)).strip()
+        if pulled and json.loads(pulled).get("lineage"):
+            return
+        empty = {"version": 4, "serial": 0, "lineage": str(uuid.uuid4()), "resources": []}
+        empty |= {"terraform_version": "1.15.5", "outputs": {}}
+        assert self.data is not None
+        path = self.data / "empty.tfstate"
+        write_atomic(path, json.dumps(empty), mode=0o600)
+        try:
+            await self._run("state push", ["state", "push", str(path)], env, ok=(0, 1))
+        finally:
+            path.unlink(missing_ok=True)
+
+    def workspace_environment(self, name: str) -> dict[str, str]:
+        """What names the workspace to every command (nothing for a backend without)."""
+        return {"TF_WORKSPACE": name} if has_workspaces(self.backend.kind) else {}
+
+    async def state_pull(self, env: dict[str, str]) -> str:
+        """The current state as JSON (`terraform state pull`): what a remote backend has."""
+        return (await self._run("state pull", ["state", "pull"], env, raw=True)).stdout
 
     async def plan(
         self,

@@ -1,0 +1,200 @@
+"""The registration state in a shared backend, and two operators on it.
+
+Against real backends on 127.0.0.1: PostgreSQL (`pg`) and Google Cloud Storage through
+fake-gcs-server (`gcs`, the ZenML guide's own). Two copies of the example platform are
+two operators' checkouts: the same `local` environment, its state in the same backend,
+the same ZenML server (behind a proxy that holds each create back, so that an apply
+takes long enough to be met). Each backend's credential is a platform secret."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import re
+import secrets as pysecrets
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.backends import fake_gcs, postgres
+from tests.integration.faults import (
+    CREATES,
+    SlowProxy,
+    environ,
+    proxied_platform,
+    wait_for,
+    wipe,
+)
+from tests.tfharness import restore_environ, set_environ, terraform_environment
+from zenml_tui.errors import Kind, ZenMLTUIError
+from zenml_tui.ops import plans
+from zenml_tui.ops.drift import status
+from zenml_tui.ops.session import open_session
+from zenml_tui.server.local import LocalServer
+
+KEY_ENV = "FAULT_ZENML_API_KEY"
+HOLDER = (
+    rf"terraform apply failed: the state is locked by {getpass.getuser()}@"
+    rf"{re.escape(socket.gethostname())} \(apply, for \d+ s\)"
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    root = tmp_path_factory.mktemp("backends-server") / ".zenml-tui" / "server"
+    local = LocalServer(root)
+    local.up()
+    saved = set_environ(terraform_environment(root.parent))
+    try:
+        yield local
+    finally:
+        restore_environ(saved)
+        local.down()
+
+
+@pytest.fixture
+def proxy(server: LocalServer) -> Iterator[SlowProxy]:
+    running = server.running()
+    assert running is not None
+    p = SlowProxy(running[1], delay=0.4, slow=CREATES)
+    try:
+        yield p
+    finally:
+        p.close()
+
+
+@pytest.fixture(params=["pg", "gcs"])
+def backend(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+    """A backend: its platform.yaml lines, its secret, and how to see what it holds."""
+    if request.param == "pg":
+        with postgres() as pg:
+            yield {
+                "yaml": (
+                    "      type: pg\n      config:\n        conn_str: ${secret:STATE_CREDENTIAL}\n"
+                ),
+                "secret": pg.conn_str,
+                "hidden": pg.password,
+                "holder": HOLDER,
+                "states": lambda: pg.query(
+                    "select name from zenml_tui_acme_ml_registration.states order by name"
+                ).split(),
+                "content": lambda: pg.query(
+                    "select data from zenml_tui_acme_ml_registration.states where name = 'local'"
+                ),
+            }
+    else:
+        with fake_gcs() as gcs:
+            token = "gcs-" + pysecrets.token_hex(8)
+            yield {
+                "yaml": (
+                    f"      type: gcs\n      config:\n        bucket: {gcs.bucket}\n"
+                    f"        storage_custom_endpoint: {gcs.endpoint}\n"
+                    "        access_token: ${secret:STATE_CREDENTIAL}\n"
+                ),
+                "secret": token,
+                "hidden": token,
+                "holder": HOLDER,
+                "states": lambda: sorted(gcs.objects()),
+                "content": lambda: (
+                    gcs.objects().get("zenml-tui/acme-ml/registration/local.tfstate", b"").decode()
+                ),
+            }
+
+
+def operator(root: Path, proxy_url: str, backend_yaml: str) -> Path:
+    """One operator's checkout: the example, `local` on the shared server and backend."""
+    proxied_platform(root, proxy_url, KEY_ENV)
+    spec = root / "platform.yaml"
+    text = spec.read_text()
+    text = text.replace(
+        "secrets:\n",
+        "secrets:\n  STATE_CREDENTIAL:\n    env: ACME_STATE_CREDENTIAL\n"
+        "    description: the shared state backend's credential\n",
+        1,
+    )
+    marker = "    workspace: local\n"
+    text = text.replace(marker, marker + "    backend:\n" + backend_yaml, 1)
+    spec.write_text(text)
+    return root
+
+
+def counts(outcome: plans.PlanOutcome) -> dict[str, int]:
+    return {k: n for k, n in outcome.run.summary.items() if n}
+
+
+def _applying(root: Path) -> bool:
+    runs = sorted((root / ".zenml-tui" / "runs").glob("*-apply-*"))
+    events = runs[-1] / "events.jsonl" if runs else None
+    return bool(events and events.exists() and '"apply_start"' in events.read_text())
+
+
+def _files_holding(root: Path, value: str) -> list[str]:
+    needle = value.encode()
+    return [
+        str(p)
+        for p in root.rglob("*")
+        if p.is_file() and not p.is_symlink() and needle in p.read_bytes()
+    ]
+
+
+def test_the_state_in_a_shared_backend(
+    backend: dict[str, Any], server: LocalServer, proxy: SlowProxy, tmp_path: Path
+) -> None:
+    """Two operators' checkouts on one backend. Both plan; one applies, and the other,
+    meeting the lock, is told who holds it (user, host, operation, age); its plan is then
+    refused as stale: it never applies what it did not review. Its next plan shows no
+    changes, the Server tab's status reads the remote state, a destroy empties it. No
+    credential of the backend is on either operator's disk, neither has a local state."""
+    a = operator(tmp_path / "a" / "acme-ml", proxy.url, backend["yaml"])
+    b = operator(tmp_path / "b" / "acme-ml", proxy.url, backend["yaml"])
+    creds = server.load_credentials()
+    assert creds is not None
+    with environ(**{KEY_ENV: creds.api_key, "ACME_STATE_CREDENTIAL": backend["secret"]}):
+        first, second = open_session(a), open_session(b)
+        try:
+            planned_a = asyncio.run(plans.plan(first, "local"))
+            planned_b = asyncio.run(plans.plan(second, "local"))
+            assert counts(planned_a) == counts(planned_b) == {"create": 14}
+
+            done: dict[str, Any] = {}
+            applying = threading.Thread(
+                target=lambda: done.setdefault("a", asyncio.run(plans.apply(first, "local")))
+            )
+            applying.start()
+            try:
+                assert wait_for(lambda: _applying(a), 60)
+                with pytest.raises(ZenMLTUIError) as locked:
+                    asyncio.run(plans.apply(second, "local"))
+            finally:
+                applying.join(timeout=120)
+            assert done["a"].run.outcome is plans.RunOutcome.APPLIED, done["a"].run.message
+            assert locked.value.kind is Kind.LOCK_HELD, locked.value.message
+            assert re.fullmatch(backend["holder"], locked.value.message), locked.value.message
+            assert "wait for that run to finish" in locked.value.hint
+
+            with pytest.raises(ZenMLTUIError) as stale:
+                asyncio.run(plans.apply(second, "local"))
+            assert stale.value.kind is Kind.STALE_PLAN, stale.value.message
+            assert "changed since the plan was made" in stale.value.message
+
+            again = asyncio.run(plans.plan(second, "local"))
+            assert again.run.outcome is plans.RunOutcome.NO_CHANGES, again.run.message
+            report = status(second, "local")
+            managed = [o for o in report.objects if o.managed]
+            assert len(managed) == 14 and not report.drifted, report
+            assert "local" in " ".join(backend["states"]())
+            assert "zenml_stack" in backend["content"]()
+            for root in (a, b):
+                assert not (root / ".zenml-tui" / "state" / "local").exists()
+                assert _files_holding(root, backend["hidden"]) == []
+
+            asyncio.run(plans.destroy(first, "local", confirm_env="local"))
+            assert '"resources": []' in backend["content"]()
+            final = asyncio.run(plans.plan(first, "local"))
+            assert counts(final) == {"create": 14}
+        finally:
+            wipe(server.client(), "acme-ml", "local")
