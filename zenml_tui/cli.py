@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 EXIT_OK, EXIT_ERROR, EXIT_DIFF, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 2, 130
+LOCK_TIMEOUT = 5.0  # seconds a headless plan or apply waits for another run's state lock
 
 
 def _print_errors(errors: Sequence[Diagnostic], stream: TextIO | None = None) -> None:
@@ -159,6 +160,7 @@ def build_parser(detailed: bool = False) -> argparse.ArgumentParser:
     _add_platform(p)
     _add_engine(p)
     p.add_argument("--env", required=True, metavar="ENV")
+    _add_lock_timeout(p)
     p.add_argument("--json", action="store_true", help="the review as JSON")
     _add_detailed(p, "changes")
 
@@ -167,9 +169,17 @@ def build_parser(detailed: bool = False) -> argparse.ArgumentParser:
     _add_engine(p)
     p.add_argument("--env", required=True, metavar="ENV")
     p.add_argument("--run", metavar="ID", help="the plan run to apply (default: the latest)")
+    _add_lock_timeout(p)
     _add_confirm(p)
 
     p = sub.add_parser("destroy", help="remove every object of the environment")
+    _add_platform(p)
+    _add_engine(p)
+    p.add_argument("--env", required=True, metavar="ENV")
+    _add_lock_timeout(p)
+    _add_confirm(p)
+
+    p = sub.add_parser("unlock", help="show and release a lock left on the state (force-unlock)")
     _add_platform(p)
     _add_engine(p)
     p.add_argument("--env", required=True, metavar="ENV")
@@ -448,12 +458,22 @@ def _run(ctx: RunContext, coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(guarded())
 
 
+def _add_lock_timeout(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=LOCK_TIMEOUT,
+        metavar="SECONDS",
+        help=f"wait this long for another run's state lock (default {LOCK_TIMEOUT:g})",
+    )
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     from zenml_tui.ops import plans
     from zenml_tui.ops.context import RunContext
 
     session = _session(args)
-    ctx = RunContext(None if args.json else _progress)
+    ctx = RunContext(None if args.json else _progress, args.lock_timeout)
     outcome = _run(ctx, plans.plan(session, args.env, ctx))
     if outcome.model is None:
         raise ZenMLTUIError("plan cancelled", kind=Kind.CANCELLED)
@@ -481,7 +501,7 @@ def cmd_apply(args: argparse.Namespace, destroy: bool = False) -> int:
     typed = _typed_confirmation(args, session, action)
     if typed == "":
         raise ZenMLTUIError("not confirmed: nothing was changed", kind=Kind.NOT_CONFIRMED)
-    ctx = RunContext(_progress)
+    ctx = RunContext(_progress, args.lock_timeout)
     if destroy:
         outcome = _run(ctx, plans.destroy(session, args.env, ctx, confirm_env=typed))
     else:
@@ -496,6 +516,28 @@ def cmd_apply(args: argparse.Namespace, destroy: bool = False) -> int:
 
 def cmd_destroy(args: argparse.Namespace) -> int:
     return cmd_apply(args, destroy=True)
+
+
+def cmd_unlock(args: argparse.Namespace) -> int:
+    """Who holds the state's lock; released (force-unlock) once confirmed."""
+    from zenml_tui.ops import locks
+    from zenml_tui.ops.context import RunContext
+
+    session = _session(args)
+    ctx = RunContext(_progress)
+    lock = _run(ctx, locks.held(session, args.env, ctx))
+    if lock is None:
+        print(f"{args.env}: the state is not locked")
+        return EXIT_OK
+    print(visible(lock.describe()))
+    print("release it only if that run has ended: a run still going would then write the")
+    print("state while another does")
+    typed = _typed_confirmation(args, session, "release the lock of")
+    if typed == "":
+        raise ZenMLTUIError("not confirmed: the lock is kept", kind=Kind.NOT_CONFIRMED)
+    _run(ctx, locks.release(session, args.env, lock.id, ctx, confirm_env=typed))
+    print(f"{args.env}: lock {visible(lock.id)} released")
+    return EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -559,6 +601,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "plan": cmd_plan,
     "apply": cmd_apply,
     "destroy": cmd_destroy,
+    "unlock": cmd_unlock,
     "runs": cmd_runs,
     "status": cmd_status,
 }

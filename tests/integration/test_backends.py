@@ -198,3 +198,73 @@ def test_the_state_in_a_shared_backend(
             assert counts(final) == {"create": 14}
         finally:
             wipe(server.client(), "acme-ml", "local")
+
+
+def test_a_lock_left_by_a_dead_run_is_shown_and_released(
+    server: LocalServer, proxy: SlowProxy, tmp_path: Path
+) -> None:
+    """A gcs lock outlives a run killed on another machine (it is an object in the
+    bucket). A plan names its holder; `unlock` shows the lock, keeps it unless confirmed,
+    and releases it with --yes; then the plan works."""
+    import json
+    import urllib.request
+    import uuid
+
+    from tests.conftest import cli
+
+    with fake_gcs() as gcs:
+        yaml = (
+            f"      type: gcs\n      config:\n        bucket: {gcs.bucket}\n"
+            f"        storage_custom_endpoint: {gcs.endpoint}\n"
+            "        access_token: ${secret:STATE_CREDENTIAL}\n"
+        )
+        root = operator(tmp_path / "acme-ml", proxy.url, yaml)
+        creds = server.load_credentials()
+        assert creds is not None
+        env = {KEY_ENV: creds.api_key, "ACME_STATE_CREDENTIAL": "gcs-token"}
+        with environ(**env):
+            assert cli("unlock", "--env", "local", "--platform", str(root)).stdout == (
+                "local: the state is not locked\n"
+            )
+            name = "zenml-tui/acme-ml/registration/local.tflock"
+            info = {
+                "ID": str(uuid.uuid4()),
+                "Operation": "OperationTypeApply",
+                "Info": "",
+                "Who": "ana@build-7",
+                "Version": "1.15.5",
+                "Created": "2026-12-01T05:00:00.123456Z",
+                "Path": f"gs://{gcs.bucket}/{name}",
+            }
+            upload = urllib.request.Request(
+                f"http://127.0.0.1:{gcs.port}/upload/storage/v1/b/{gcs.bucket}/o"
+                f"?uploadType=media&name={name}",
+                data=json.dumps(info).encode(),
+                method="POST",
+            )
+            urllib.request.urlopen(upload, timeout=10)
+
+            with pytest.raises(ZenMLTUIError) as locked:
+                asyncio.run(plans.plan(open_session(root), "local"))
+            assert re.fullmatch(
+                r"terraform plan failed: the state is locked by ana@build-7 \(apply, for \d+ h\)",
+                locked.value.message,
+            ), locked.value.message
+
+            kept = cli("unlock", "--env", "local", "--platform", str(root))
+            assert kept.returncode == 1 and "not a terminal: nothing was changed" in kept.stderr
+            # gcs names a lock by its object's generation (what force-unlock wants)
+            shown = re.match(
+                rf"lock (\d+) on gs://{gcs.bucket}/{name}: held by ana@build-7 for apply, "
+                r"since 2026-12-01 05:00:00\S* \+0000 UTC \(\d+ h ago\)\n",
+                kept.stdout,
+            )
+            assert shown, kept.stdout
+            assert name in gcs.objects()
+
+            released = cli("unlock", "--env", "local", "--yes", "--platform", str(root))
+            assert released.returncode == 0, released.stderr
+            assert f"local: lock {shown[1]} released" in released.stdout
+            assert name not in gcs.objects()
+            again = asyncio.run(plans.plan(open_session(root), "local"))
+            assert counts(again) == {"create": 14}

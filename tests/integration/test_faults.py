@@ -336,8 +336,9 @@ async def test_the_header_says_when_the_server_stops_answering(platform: Path, p
 
 
 def test_a_held_lock_names_its_holder(platform: Path, server, proxy) -> None:
-    """A plan while another apply of the environment runs: refused, saying who holds the
-    state and for how long; once that apply is done, the plan works."""
+    """A plan while another apply of the environment runs: refused at once, saying who
+    holds the state and for how long; with a lock timeout it waits, saying so every few
+    seconds, and a cancel ends the wait at once; once that apply is done it plans."""
     import getpass
     import socket
 
@@ -345,12 +346,30 @@ def test_a_held_lock_names_its_holder(platform: Path, server, proxy) -> None:
     asyncio.run(plans.plan(session, "local"))
     applying = threading.Thread(target=lambda: asyncio.run(plans.apply(session, "local")))
     applying.start()
+    said: list[str] = []
     try:
         assert wait_for(lambda: _started_applying(platform), 60)
         with pytest.raises(ZenMLTUIError) as locked:
             asyncio.run(plans.plan(open_session(platform), "local"))
+        # waiting, then cancelled while waiting
+        ctx = RunContext(lambda e: said.append(str(e.get("@message"))), lock_timeout=120)
+        threading.Timer(2.5, ctx.cancel).start()
+        started = time.monotonic()
+        with pytest.raises(ZenMLTUIError) as cancelled:
+            asyncio.run(plans.plan(open_session(platform), "local", ctx))
+        assert cancelled.value.kind is Kind.CANCELLED and time.monotonic() - started < 6
+        # waiting until the apply is done
+        waited = RunContext(lambda e: said.append(str(e.get("@message"))), lock_timeout=120)
+        after = asyncio.run(plans.plan(open_session(platform), "local", waited))
     finally:
         applying.join(timeout=120)
+    assert after.run.outcome is plans.RunOutcome.NO_CHANGES, after.run.message
+    waits = [m for m in said if "waiting" in m]
+    assert len(waits) >= 2 and re.fullmatch(
+        r"the state is locked by \S+ \(apply, for \d+ s\); waiting \d+ s more for it "
+        r"\(Ctrl-C stops\)",
+        waits[0],
+    ), said
     assert locked.value.kind is Kind.LOCK_HELD
     assert re.fullmatch(
         rf"terraform plan failed: the state is locked by {getpass.getuser()}@"

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import functools
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,8 +36,10 @@ class RunContext:
     the Terraform command in flight (SIGINT: Terraform saves its state and frees the
     lock) and makes the operation stop before its next step."""
 
-    def __init__(self, on_event: EventSink | None = None) -> None:
+    def __init__(self, on_event: EventSink | None = None, lock_timeout: float = 0.0) -> None:
         self.on_event = on_event
+        # how long a plan or apply waits for another run's state lock before giving up
+        self.lock_timeout = lock_timeout
         self._lock = threading.Lock()
         self._cancelled = False
         self._engine: Engine | None = None
@@ -107,6 +110,14 @@ class RunContext:
             if self._cancelled:
                 future.add_done_callback(_ignore)
                 raise Cancelled(what)
+
+    async def sleep(self, what: str, seconds: float) -> None:
+        """Wait `seconds`, or raise Cancelled as soon as the caller cancels."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            self.check(what)
+            await asyncio.sleep(min(0.1, left))
+        self.check(what)
 
     def event(self, event: dict[str, Any]) -> None:
         if self.on_event is not None:

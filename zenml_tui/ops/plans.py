@@ -12,8 +12,11 @@ destroyed only with its name typed, whoever calls.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +31,7 @@ from zenml_tui.ops.session import Session
 from zenml_tui.platform.backends import SECRET_REF, BackendRun
 from zenml_tui.platform.backends import resolve as resolve_backend
 from zenml_tui.server.rest import ZenMLClient, ZenMLError
-from zenml_tui.terraform.engines import Engine
+from zenml_tui.terraform.engines import Engine, Result
 from zenml_tui.terraform.plan import ABSENT, SENSITIVE, UNKNOWN, AttrDiff, PlanModel, ResourceChange
 from zenml_tui.terraform.planread import read_plan
 from zenml_tui.terraform.progress import ApplyProgress
@@ -206,19 +209,26 @@ async def current_state(wd: Workdir, workspace: str, env: dict[str, str]) -> Pat
     return await wd.state_pull({**env, **wd.workspace_environment(workspace)})
 
 
-async def pull_state(session: Session, environment: str, ctx: RunContext | None = None) -> str:
-    """The environment's state from its remote backend (init and workspace as a plan
-    makes them; no server needed)."""
+async def prepared_workdir(
+    session: Session, environment: str, ctx: RunContext
+) -> tuple[Workdir, dict[str, str]]:
+    """The environment's working directory, initialised and in its workspace, and the
+    environment its state commands run with (no server needed)."""
     from zenml_tui.provider.mirror import plugin_dir_for
 
-    ctx = ctx or RunContext()
     envdef = session.environment(environment)
     wd = _workdir(session, environment, ctx.attach(session.terraform()))
     env = wd.environment({}, withheld_variables(session))
     bundled = envdef.provider == "bundled"
     await wd.init(env, plugin_dir_for(session.platform.state_dir) if bundled else None)
     await wd.select_workspace(envdef.workspace, env)
-    return await wd.state_pull({**env, **wd.workspace_environment(envdef.workspace)})
+    return wd, {**env, **wd.workspace_environment(envdef.workspace)}
+
+
+async def pull_state(session: Session, environment: str, ctx: RunContext | None = None) -> str:
+    """The environment's state from its remote backend."""
+    wd, env = await prepared_workdir(session, environment, ctx or RunContext())
+    return await wd.state_pull(env)
 
 
 def _flavor_errors(session: Session, environment: str, client: ZenMLClient) -> list[Diagnostic]:
@@ -251,6 +261,34 @@ async def select_workspace(
     except OSError as exc:
         raise file_error(exc, f"prepare the Terraform working directory of {environment}") from None
     return envdef.workspace
+
+
+LOCK_RETRY = 2.0  # seconds between attempts while another run holds the lock
+
+
+async def _waiting_for_lock(
+    ctx: RunContext, what: str, attempt: Callable[[], Awaitable[Result]]
+) -> Result:
+    """`attempt()`; while another run holds the state's lock, again every LOCK_RETRY
+    seconds until `ctx.lock_timeout` has passed, saying who holds it and how long the
+    wait has left (a cancel ends the wait at once). Then the lock error, as it is."""
+    deadline = time.monotonic() + ctx.lock_timeout
+    while True:
+        try:
+            return await attempt()
+        except ZenMLTUIError as exc:
+            left = deadline - time.monotonic()
+            if exc.kind is not Kind.LOCK_HELD or left <= 0:
+                raise
+            holder = exc.message.split(": ", 1)[-1]
+            ctx.event(
+                {
+                    "type": "zenml_tui",
+                    "@level": "info",
+                    "@message": f"{holder}; waiting {math.ceil(left)} s more for it (Ctrl-C stops)",
+                }
+            )
+            await ctx.sleep(what, min(LOCK_RETRY, left))
 
 
 def _recorder(store: RunStore, run: Run, ctx: RunContext) -> EventSink:
@@ -293,8 +331,12 @@ async def _plan(session: Session, environment: str, ctx: RunContext, destroy: bo
     try:
         if not destroy and adopt.worth_a_look(store, environment):
             await _adopt(session, environment, ctx, prep, tfvars_path, d / "adopt.tfplan")
-        result = await prep.workdir.plan(
-            prep.env, tfvars_path, plan_path, _recorder(store, run, ctx), destroy
+        result = await _waiting_for_lock(
+            ctx,
+            "plan",
+            lambda: prep.workdir.plan(
+                prep.env, tfvars_path, plan_path, _recorder(store, run, ctx), destroy
+            ),
         )
     except ZenMLTUIError as exc:
         run.finish(
@@ -477,7 +519,11 @@ async def _apply(
     store.save(run)
     plan_path = store.dir(plan_run.id) / "plan.tfplan"
     try:
-        result = await prep.workdir.apply(prep.env, plan_path, _recorder(store, run, ctx))
+        result = await _waiting_for_lock(
+            ctx,
+            str(kind),
+            lambda: prep.workdir.apply(prep.env, plan_path, _recorder(store, run, ctx)),
+        )
     except ZenMLTUIError as exc:
         locked = exc.kind is Kind.LOCK_HELD  # nothing ran: the plan still holds
         run.finish(RunOutcome.LOCKED if locked else RunOutcome.FAILED, str(exc))

@@ -31,6 +31,7 @@ from zenml_tui.terraform.engines import Engine, EventSink, Result
 
 TF_FILES = ("*.tf",)
 BACKEND_OVERRIDE = "zenml_tui_backend_override.tf"
+LOCK_PROBE = "terraform_data.zenml_tui_lock_probe"  # an address no state of ours has
 _LOCKED = "Error acquiring the state lock"
 _STALE = "Saved plan is stale"
 # a lock object another run holds, where the backend could not read its lock info
@@ -55,7 +56,7 @@ class TerraformError(ZenMLTUIError):
             self.lock = lock_info(text)
             holder = self.lock.get("Who", "another run")
             operation = self.lock.get("Operation", "").removeprefix("OperationType").lower()
-            since = _age(self.lock.get("Created", ""))
+            since = lock_age(self.lock.get("Created", ""))
             details = ", ".join(d for d in (operation, f"for {since}" if since else "") if d)
             super().__init__(
                 f"terraform {what} failed: the state is locked by {holder}"
@@ -89,7 +90,7 @@ def lock_info(text: str) -> dict[str, str]:
     return info
 
 
-def _age(created: str) -> str:
+def lock_age(created: str) -> str:
     """`2026-12-02 00:50:12.12345 +0000 UTC` as `12 s` (or "" when unreadable)."""
     import datetime as dt
 
@@ -298,6 +299,21 @@ class Workdir:
     def workspace_environment(self, name: str) -> dict[str, str]:
         """What names the workspace to every command (nothing for a backend without)."""
         return {"TF_WORKSPACE": name} if has_workspaces(self.backend.kind) else {}
+
+    async def lock_held(self, env: dict[str, str]) -> dict[str, str] | None:
+        """The lock info of another run's lock on the state, or None when it is free:
+        a dry-run `state rm` of an address no state has takes the lock and gives it up
+        (no provider is started)."""
+        argv = ["state", "rm", "-dry-run", "-lock-timeout=0s", "-no-color", LOCK_PROBE]
+        try:
+            await self._run("state rm", argv, env)
+        except TerraformError as exc:
+            if exc.kind is Kind.LOCK_HELD:
+                return exc.lock or {}
+        return None
+
+    async def force_unlock(self, env: dict[str, str], lock_id: str) -> None:
+        await self._run("force-unlock", ["force-unlock", "-force", "-no-color", lock_id], env)
 
     async def state_pull(self, env: dict[str, str]) -> str:
         """The current state as JSON (`terraform state pull`): what a remote backend has."""
