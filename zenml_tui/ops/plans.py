@@ -397,7 +397,9 @@ async def _adopt(
         }
     )
     try:
-        result = await prep.workdir.plan(prep.env, tfvars_path, scratch)
+        result = await _waiting_for_lock(
+            ctx, what, lambda: prep.workdir.plan(prep.env, tfvars_path, scratch)
+        )
         if result.cancelled:
             ctx.check(what)
             raise ZenMLTUIError("plan cancelled", kind=Kind.CANCELLED)
