@@ -53,49 +53,39 @@ def _kind(typ: Any) -> str:
     return type(typ).__name__.lower()
 
 
-def resource_schemas() -> dict[str, dict[str, Attr]]:
-    """zenml_<resource> -> attribute -> Attr, from the provider's resource classes."""
+def _attr(a: Any) -> Attr:
+    """A `tf` schema attribute as the cases read it."""
     from tf.types import Unknown
 
+    return Attr(
+        a.name,
+        _kind(a.type),
+        bool(a.required),
+        bool(a.optional),
+        bool(a.computed),
+        bool(a.sensitive),
+        bool(a.requires_replace),
+        None if a.default is Unknown else a.default,
+    )
+
+
+def resource_schemas() -> dict[str, dict[str, Attr]]:
+    """zenml_<resource> -> attribute -> Attr, from the provider's resource classes."""
     from zenml_tui.provider.provider import ZenMLProvider
 
-    out: dict[str, dict[str, Attr]] = {}
-    for klass in ZenMLProvider().get_resources():
-        attrs = {}
-        for a in klass.get_schema().attributes:
-            attrs[a.name] = Attr(
-                a.name,
-                _kind(a.type),
-                bool(a.required),
-                bool(a.optional),
-                bool(a.computed),
-                bool(a.sensitive),
-                bool(a.requires_replace),
-                None if a.default is Unknown else a.default,
-            )
-        out[f"zenml_{klass.get_name()}"] = attrs
-    return out
+    return {
+        f"zenml_{klass.get_name()}": {a.name: _attr(a) for a in klass.get_schema().attributes}
+        for klass in ZenMLProvider().get_resources()
+    }
 
 
 def data_source_schemas() -> dict[str, dict[str, Attr]]:
     from zenml_tui.provider.provider import ZenMLProvider
 
-    out: dict[str, dict[str, Attr]] = {}
-    for klass in ZenMLProvider().get_data_sources():
-        out[f"zenml_{klass.get_name()}"] = {
-            a.name: Attr(
-                a.name,
-                _kind(a.type),
-                bool(a.required),
-                bool(a.optional),
-                bool(a.computed),
-                bool(a.sensitive),
-                False,
-                None,
-            )
-            for a in klass.get_schema().attributes
-        }
-    return out
+    return {
+        f"zenml_{klass.get_name()}": {a.name: _attr(a) for a in klass.get_schema().attributes}
+        for klass in ZenMLProvider().get_data_sources()
+    }
 
 
 VALUES_BY_KIND: dict[str, Sample] = {

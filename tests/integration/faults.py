@@ -80,6 +80,34 @@ class SlowProxy:
                     key.data.sendall(data)
 
 
+@contextlib.contextmanager
+def started_server(root: Path) -> Iterator[LocalServer]:
+    """A local ZenML server under `root` (…/.zenml-tui/server) for a module's tests, with
+    Terraform's CLI configuration exported; stopped afterwards."""
+    from tests.tfharness import restore_environ, set_environ, terraform_environment
+
+    local = LocalServer(root)
+    local.up()
+    saved = set_environ(terraform_environment(root.parent))
+    try:
+        yield local
+    finally:
+        restore_environ(saved)
+        local.down()
+
+
+@contextlib.contextmanager
+def slow_proxy(server: LocalServer, delay: float) -> Iterator[SlowProxy]:
+    """`server` behind a SlowProxy that holds each create back `delay` seconds."""
+    running = server.running()
+    assert running is not None
+    p = SlowProxy(running[1], delay=delay, slow=CREATES)
+    try:
+        yield p
+    finally:
+        p.close()
+
+
 def proxied_platform(
     root: Path,
     proxy_url: str,

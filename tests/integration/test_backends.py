@@ -22,14 +22,14 @@ import pytest
 
 from tests.integration.backends import fake_gcs, postgres
 from tests.integration.faults import (
-    CREATES,
     SlowProxy,
     environ,
     proxied_platform,
+    slow_proxy,
+    started_server,
     wait_for,
     wipe,
 )
-from tests.tfharness import restore_environ, set_environ, terraform_environment
 from zenml_tui.errors import Kind, ZenMLTUIError
 from zenml_tui.ops import plans
 from zenml_tui.ops.drift import status
@@ -45,26 +45,14 @@ HOLDER = (
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    root = tmp_path_factory.mktemp("backends-server") / ".zenml-tui" / "server"
-    local = LocalServer(root)
-    local.up()
-    saved = set_environ(terraform_environment(root.parent))
-    try:
-        yield local
-    finally:
-        restore_environ(saved)
-        local.down()
+    with started_server(tmp_path_factory.mktemp("backends-server") / ".zenml-tui" / "server") as s:
+        yield s
 
 
 @pytest.fixture
 def proxy(server: LocalServer) -> Iterator[SlowProxy]:
-    running = server.running()
-    assert running is not None
-    p = SlowProxy(running[1], delay=0.4, slow=CREATES)
-    try:
+    with slow_proxy(server, 0.4) as p:
         yield p
-    finally:
-        p.close()
 
 
 @pytest.fixture(params=["pg", "gcs"])

@@ -20,17 +20,17 @@ from pathlib import Path
 import pytest
 
 from tests.integration.faults import (
-    CREATES,
     SlowProxy,
     environ,
     orphans,
     processes,
     proxied_platform,
+    slow_proxy,
+    started_server,
     terraform_processes,
     wait_for,
     wipe,
 )
-from tests.tfharness import restore_environ, set_environ, terraform_environment
 from zenml_tui.errors import Kind, ZenMLTUIError
 from zenml_tui.ops import plans
 from zenml_tui.ops.context import RunContext
@@ -42,27 +42,15 @@ KEY_ENV = "FAULT_ZENML_API_KEY"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("faults-server") / ".zenml-tui" / "server"
-    local = LocalServer(root)
-    local.up()
-    saved = set_environ(terraform_environment(root.parent))
-    try:
-        yield local
-    finally:
-        restore_environ(saved)
-        local.down()
+    with started_server(tmp_path_factory.mktemp("faults-server") / ".zenml-tui" / "server") as s:
+        yield s
 
 
 @pytest.fixture
 def proxy(server):
     """The server behind a proxy; by default every create is held back for 1.5 s."""
-    running = server.running()
-    assert running is not None
-    p = SlowProxy(running[1], delay=1.5, slow=CREATES)
-    try:
+    with slow_proxy(server, 1.5) as p:
         yield p
-    finally:
-        p.close()
 
 
 @pytest.fixture

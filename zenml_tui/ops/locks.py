@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from zenml_tui.errors import Kind, ZenMLTUIError
 from zenml_tui.ops.context import RunContext
 from zenml_tui.ops.session import Session
+from zenml_tui.terraform.workdir import Workdir, lock_age
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,6 @@ class HeldLock:
     path: str
 
     def describe(self) -> str:
-        from zenml_tui.terraform.workdir import lock_age
-
         age = lock_age(self.created)
         operation = self.operation.removeprefix("OperationType").lower() or "an operation"
         return (
@@ -41,6 +40,10 @@ async def held(
     from zenml_tui.ops.plans import prepared_workdir
 
     wd, env = await prepared_workdir(session, environment, ctx or RunContext())
+    return await _held(wd, env)
+
+
+async def _held(wd: Workdir, env: dict[str, str]) -> HeldLock | None:
     info = await wd.lock_held(env)
     if info is None:
         return None
@@ -66,7 +69,8 @@ async def release(
     from zenml_tui.ops.plans import prepared_workdir
 
     confirm.require(session, environment, confirm_env, "unlock")
-    lock = await held(session, environment, ctx)
+    wd, env = await prepared_workdir(session, environment, ctx or RunContext())
+    lock = await _held(wd, env)
     if lock is None:
         raise ZenMLTUIError(f"the state of '{environment}' is not locked", kind=Kind.USAGE)
     if lock.id != lock_id:
@@ -75,5 +79,4 @@ async def release(
             kind=Kind.LOCK_HELD,
             hint="look again: zenml-tui unlock --env " + environment,
         )
-    wd, env = await prepared_workdir(session, environment, ctx or RunContext())
     await wd.force_unlock(env, lock_id)

@@ -103,21 +103,25 @@ def backend_run(session: Session, environment: str, purpose: str = "registration
     envdef = session.environment(environment)
     spec = envdef.backend if purpose == "registration" else envdef.infrastructure_backend
     declared = session.platform.spec.secrets
-    names = [m.group(1) for v in spec.config.values() if (m := SECRET_REF.match(v))]
+    names = {m[1] for v in spec.config.values() if (m := SECRET_REF.match(v)) and m[1] in declared}
+    values = _secret_values(session, names, f"the {spec.type} backend of '{environment}'")
+    return resolve_backend(spec.type, dict(spec.config), session.platform.name, purpose, values)
+
+
+def _secret_values(session: Session, names: set[str], needed_by: str) -> dict[str, str | None]:
+    """The values of the declared secrets `names`, from their variables; SECRETS_MISSING
+    naming each one not set."""
+    declared = session.platform.spec.secrets
     missing = sorted(
-        f"{n} (${declared[n].env})"
-        for n in names
-        if n in declared and declared[n].env not in os.environ
+        f"{n} (${declared[n].env})" for n in names if declared[n].env not in os.environ
     )
     if missing:
         raise ZenMLTUIError(
-            f"the {spec.type} backend of '{environment}' needs these secrets in the "
-            f"environment: {', '.join(missing)}",
+            f"{needed_by} needs these secrets in the environment: {', '.join(missing)}",
             kind=Kind.SECRETS_MISSING,
             hint="export them and try again",
         )
-    values = {n: os.environ.get(declared[n].env) for n in names}
-    return resolve_backend(spec.type, dict(spec.config), session.platform.name, purpose, values)
+    return {n: os.environ[declared[n].env] for n in sorted(names)}
 
 
 @dataclass
@@ -141,18 +145,7 @@ def withheld_variables(session: Session) -> frozenset[str]:
 
 def _secrets_environment(session: Session, environment: str, text: str) -> dict[str, str]:
     """TF_VAR_secrets with the values of the secrets the tfvars reference."""
-    declared = session.platform.spec.secrets
-    names = set(_SECRET_MARK.findall(text))
-    missing = sorted(
-        f"{name} (${declared[name].env})" for name in names if declared[name].env not in os.environ
-    )
-    if missing:
-        raise ZenMLTUIError(
-            f"'{environment}' needs these secrets in the environment: {', '.join(missing)}",
-            kind=Kind.SECRETS_MISSING,
-            hint="export them and try again",
-        )
-    values = {n: os.environ[declared[n].env] for n in sorted(names)}
+    values = _secret_values(session, set(_SECRET_MARK.findall(text)), f"'{environment}'")
     return {"TF_VAR_secrets": json.dumps(values)}
 
 

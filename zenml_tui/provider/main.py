@@ -16,25 +16,23 @@ def main() -> None:
     from zenml_tui.provider.serve import serve
 
     provider = ZenMLProvider()
-    replace_rules = {
-        f"{provider.get_model_prefix()}{klass.get_name()}": rules
-        for klass in provider.get_resources()
-        if (rules := getattr(klass, "replace_on_key_change", None))
-    }
-
     resources = {
         f"{provider.get_model_prefix()}{klass.get_name()}": klass(provider)
         for klass in provider.get_resources()
         if issubclass(klass, ZenMLResource)
     }
-
+    replace_rules = {
+        name: rules
+        for name, resource in resources.items()
+        if (rules := getattr(resource, "replace_on_key_change", None))
+    }
     defaults = {
-        f"{provider.get_model_prefix()}{klass.get_name()}": {
+        name: {
             a.name: a.default
-            for a in klass.get_schema().attributes
+            for a in resource.get_schema().attributes
             if a.computed and a.optional and a.default is not Unknown
         }
-        for klass in provider.get_resources()
+        for name, resource in resources.items()
     }
 
     def key_path(attr: str, key: str) -> Any:

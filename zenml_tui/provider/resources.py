@@ -250,15 +250,7 @@ class StackComponent(ZenMLResource):
         }
 
     def create(self, ctx: CreateContext, planned: State) -> State | None:
-        body = {
-            "name": planned["name"],
-            "type": planned["type"],
-            "flavor": planned["flavor"],
-            "configuration": planned.get("configuration") or {},
-            "labels": planned.get("labels") or {},
-            "connector": planned.get("connector_id"),
-            "connector_resource_id": planned.get("connector_resource_id") or None,
-        }
+        body = {**self.update_body(planned), "type": planned["type"], "flavor": planned["flavor"]}
         return self.create_object(ctx, body, planned, f"{planned['type']} {planned['name']}")
 
     def update_body(self, st: State) -> dict[str, Any]:

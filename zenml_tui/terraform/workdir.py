@@ -266,14 +266,14 @@ class Workdir:
         known = None if self.data is None else self.data / "workspaces"
         if known is None and (self.workspaces / name).is_dir():
             return
-        if known is not None and name in (known.read_text().split() if known.is_file() else []):
+        had = known.read_text().split() if known is not None and known.is_file() else []
+        if name in had:
             return
         await self._run(
             "workspace select", ["workspace", "select", "-or-create=true", "-no-color", name], env
         )
         if known is not None:
             await self._give_lineage({**env, "TF_WORKSPACE": name})
-            had = known.read_text().split() if known.is_file() else []
             write_atomic(known, "\n".join([*had, name]) + "\n")
 
     async def _give_lineage(self, env: dict[str, str]) -> None:
