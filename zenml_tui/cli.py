@@ -12,6 +12,8 @@ with `--detailed-exitcode`, where every error is 1; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
@@ -91,6 +93,15 @@ def _add_confirm(p: argparse.ArgumentParser) -> None:
     p.add_argument("--confirm-env", metavar="ENV", help="confirm a protected environment by name")
 
 
+def _add_approver(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--approver",
+        metavar="NAME",
+        default=os.environ.get("ZENML_TUI_APPROVER") or None,
+        help="who approved it, recorded in the run (default: $ZENML_TUI_APPROVER, else you)",
+    )
+
+
 def _add_detailed(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument(
         "--detailed-exitcode",
@@ -159,9 +170,26 @@ def build_parser(detailed: bool = False) -> argparse.ArgumentParser:
     p = sub.add_parser("plan", help="plan an environment and review it; exit 0, 1 error")
     _add_platform(p)
     _add_engine(p)
-    p.add_argument("--env", required=True, metavar="ENV")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--env", metavar="ENV")
+    which.add_argument(
+        "--all", action="store_true", help="every environment, side by side: a matrix of counts"
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="with --all: plans at once (default: one per core, at least 2)",
+    )
     _add_lock_timeout(p)
-    p.add_argument("--json", action="store_true", help="the review as JSON")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="the review as text (default), JSON or Markdown (a pull-request comment)",
+    )
+    p.add_argument("--json", action="store_true", help="the same as --format json")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the review to FILE (atomically)")
     _add_detailed(p, "changes")
 
     p = sub.add_parser("apply", help="apply the latest (or the named) reviewed plan")
@@ -171,6 +199,7 @@ def build_parser(detailed: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--run", metavar="ID", help="the plan run to apply (default: the latest)")
     _add_lock_timeout(p)
     _add_confirm(p)
+    _add_approver(p)
 
     p = sub.add_parser("destroy", help="remove every object of the environment")
     _add_platform(p)
@@ -178,6 +207,7 @@ def build_parser(detailed: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--env", required=True, metavar="ENV")
     _add_lock_timeout(p)
     _add_confirm(p)
+    _add_approver(p)
 
     p = sub.add_parser("unlock", help="show and release a lock left on the state (force-unlock)")
     _add_platform(p)
@@ -472,18 +502,108 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from zenml_tui.ops import plans
     from zenml_tui.ops.context import RunContext
 
+    fmt = "json" if args.json else args.format
+    if args.all:
+        return _plan_all(args, fmt)
+    if args.jobs is not None:
+        raise ZenMLTUIError("--jobs goes with --all", kind=Kind.USAGE)
     session = _session(args)
-    ctx = RunContext(None if args.json else _progress, args.lock_timeout)
+    ctx = RunContext(_progress if fmt == "text" else None, args.lock_timeout)
     outcome = _run(ctx, plans.plan(session, args.env, ctx))
     if outcome.model is None:
         raise ZenMLTUIError("plan cancelled", kind=Kind.CANCELLED)
-    if args.json:
-        print(json.dumps({"run": outcome.run.id, **outcome.model.to_dict()}, indent=2))
+    if fmt == "json":
+        _emit(
+            json.dumps({"run": outcome.run.id, **outcome.model.to_dict()}, indent=2) + "\n",
+            args.output,
+            exact=True,
+        )
+    elif fmt == "markdown":
+        from zenml_tui.ops.markdown import plan_markdown
+
+        text = plan_markdown(session.platform.name, args.env, outcome.model, outcome.run.commit)
+        _emit(text, args.output)
     else:
-        _print_review(outcome.model, args.env)
-        print(f"plan run {outcome.run.id}; apply it: zenml-tui apply --env {args.env}")
+        _review_text(outcome.model, args.env, outcome.run.id, args.output)
     changes = outcome.run.outcome is plans.RunOutcome.CHANGES
     return EXIT_DIFF if changes and args.detailed_exitcode else EXIT_OK
+
+
+def _review_text(model: PlanModel, env: str, run_id: str, output: str | None) -> None:
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        _print_review(model, env)
+        print(f"plan run {run_id}; apply it: zenml-tui apply --env {env}")
+    _emit(buffer.getvalue(), output)
+
+
+def _plan_all(args: argparse.Namespace, fmt: str) -> int:
+    """`plan --all`: the matrix (and each environment's review in Markdown or JSON);
+    exit 1 when any environment failed, else as for one plan."""
+    from zenml_tui.ops import plan_all
+    from zenml_tui.ops.context import RunContext
+    from zenml_tui.ops.gitinfo import platform_commit
+
+    session = _session(args)
+    if args.jobs is not None and args.jobs < 1:
+        raise ZenMLTUIError("--jobs must be at least 1", kind=Kind.USAGE)
+    ctx = RunContext(None, args.lock_timeout)
+
+    def done(row: plan_all.EnvPlan) -> None:
+        if fmt == "text":
+            print(f"  {row.environment}: {row.status} ({row.seconds:.1f} s)", file=sys.stderr)
+
+    rows = _run(ctx, plan_all.plan_all(session, None, ctx, args.jobs, on_done=done))
+    if fmt == "json":
+        data = [_row_dict(r) for r in rows]
+        _emit(json.dumps({"environments": data}, indent=2) + "\n", args.output, exact=True)
+    elif fmt == "markdown":
+        from zenml_tui.ops.markdown import plan_all_markdown
+
+        commit = platform_commit(session.platform.root)
+        _emit(plan_all_markdown(session.platform.name, rows, commit), args.output)
+    else:
+        _emit(_matrix_text(rows), args.output)
+    for row in rows:
+        if row.error is not None and row.error.kind is not Kind.CANCELLED:
+            report(row.error, row.environment)
+    if any(r.status == "cancelled" for r in rows):
+        return EXIT_INTERRUPTED
+    if any(r.error is not None for r in rows):
+        return EXIT_ERROR
+    changes = any(r.status == "changes" for r in rows)
+    return EXIT_DIFF if changes and args.detailed_exitcode else EXIT_OK
+
+
+def _row_dict(row: Any) -> dict[str, Any]:
+    outcome = row.outcome
+    return {
+        "environment": row.environment,
+        "status": row.status,
+        "counts": row.counts,
+        "run": outcome.run.id if outcome is not None else None,
+        "seconds": round(row.seconds, 2),
+        "error": row.error.one_line() if row.error is not None else None,
+        "plan": outcome.model.to_dict() if outcome is not None and outcome.model else None,
+    }
+
+
+def _matrix_text(rows: Sequence[Any]) -> str:
+    from zenml_tui.ops.plan_all import COLUMNS
+
+    width = max([len("environment"), *(len(r.environment) for r in rows)])
+    out = ["  ".join([f"{'environment':<{width}}", *(f"{c:>7}" for c in COLUMNS), "result"])]
+    for r in rows:
+        counts = r.counts
+        cells = [f"{(counts.get(c, 0) if counts else '-'):>7}" for c in COLUMNS]
+        if r.error is not None:
+            result = f"{r.status}: {r.error.message}"
+        else:
+            assert r.outcome is not None
+            result = f"{r.status} (run {r.outcome.run.id})"
+        out.append(line("  ".join([f"{r.environment:<{width}}", *cells, result])))
+    out.append("apply one environment at a time: zenml-tui apply --env ENV")
+    return "\n".join(out) + "\n"
 
 
 def cmd_apply(args: argparse.Namespace, destroy: bool = False) -> int:
@@ -503,9 +623,17 @@ def cmd_apply(args: argparse.Namespace, destroy: bool = False) -> int:
         raise ZenMLTUIError("not confirmed: nothing was changed", kind=Kind.NOT_CONFIRMED)
     ctx = RunContext(_progress, args.lock_timeout)
     if destroy:
-        outcome = _run(ctx, plans.destroy(session, args.env, ctx, confirm_env=typed))
+        outcome = _run(
+            ctx,
+            plans.destroy(session, args.env, ctx, confirm_env=typed, approver=args.approver),
+        )
     else:
-        outcome = _run(ctx, plans.apply(session, args.env, args.run, ctx, confirm_env=typed))
+        outcome = _run(
+            ctx,
+            plans.apply(
+                session, args.env, args.run, ctx, confirm_env=typed, approver=args.approver
+            ),
+        )
     run = outcome.run
     print(f"{run.kind} run {run.id}: {run.outcome}. {run.message}")
     if run.outcome is plans.RunOutcome.CANCELLED:
@@ -577,7 +705,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print(json.dumps([asdict(r) for r in items], indent=2))
         return EXIT_OK
     for run in items:
-        print(line(f"{run.label}  {run.message}"))
+        who = f"  approved by {run.approver}" if run.approver else ""
+        commit = f"  at {run.commit[:12]}{'+dirty' * run.commit.endswith('+dirty')}"
+        print(line(f"{run.label}  {run.message}{who}{commit if run.commit else ''}"))
     if not items:
         print("no runs yet")
     return EXIT_OK
@@ -607,12 +737,14 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
-def report(exc: ZenMLTUIError) -> None:
+def report(exc: ZenMLTUIError, environment: str | None = None) -> None:
     """The one place the CLI prints an expected failure: the located diagnostics (on
-    stdout, as `validate` prints them), then one line on stderr."""
+    stdout, as `validate` prints them), then one line on stderr (naming the environment
+    when one of several failed)."""
     if exc.diagnostics:
         _print_errors(exc.diagnostics)
-    print(f"zenml-tui: {visible(exc.one_line())}", file=sys.stderr)
+    where = f"{environment}: " if environment else ""
+    print(f"zenml-tui: {where}{visible(exc.one_line())}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -43,6 +43,7 @@ class RunContext:
         self._lock = threading.Lock()
         self._cancelled = False
         self._engine: Engine | None = None
+        self._children: list[RunContext] = []
 
     @property
     def cancelled(self) -> bool:
@@ -53,18 +54,33 @@ class RunContext:
         with self._lock:
             first = not self._cancelled
             self._cancelled = True
-            engine = self._engine
+            engine, children = self._engine, list(self._children)
         if engine is not None:
             engine.stop()
+        for child in children:
+            child.cancel()
         return first
 
     def kill(self) -> None:
         """Stop Terraform at once (a second Ctrl-C): what it was doing is lost."""
         self.cancel()
         with self._lock:
-            engine = self._engine
+            engine, children = self._engine, list(self._children)
         if engine is not None:
             engine.kill()
+        for child in children:
+            child.kill()
+
+    def child(self, on_event: EventSink | None = None) -> RunContext:
+        """A context for one of several operations run side by side (`plan --all`):
+        its own engine and events, cancelled and killed with this one."""
+        child = RunContext(on_event, self.lock_timeout)
+        with self._lock:
+            self._children.append(child)
+            cancelled = self._cancelled
+        if cancelled:
+            child.cancel()
+        return child
 
     def check(self, what: str) -> None:
         """Stop here (raise Cancelled) when the caller has asked to."""

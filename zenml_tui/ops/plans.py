@@ -26,6 +26,7 @@ from zenml_tui.fsutil import make_private
 from zenml_tui.ops import adopt, confirm
 from zenml_tui.ops.config import tfvars_text
 from zenml_tui.ops.context import EventSink, RunContext
+from zenml_tui.ops.gitinfo import operator, platform_commit
 from zenml_tui.ops.servers import connect, explained, terraform_credentials
 from zenml_tui.ops.session import Session
 from zenml_tui.platform.backends import SECRET_REF, BackendRun
@@ -314,6 +315,7 @@ async def _plan(session: Session, environment: str, ctx: RunContext, destroy: bo
     envdef = session.environment(environment)
     run = store.new(RunKind.PLAN, environment, prep.workspace, engine.name, envdef.provider)
     run.destroy = destroy
+    run.commit = platform_commit(session.platform.root)
     run.fingerprint_parts = prep.parts
     run.fingerprint = fingerprint(prep.parts)
     d = store.dir(run.id)
@@ -428,13 +430,15 @@ async def apply(
     run_id: str | None = None,
     ctx: RunContext | None = None,
     confirm_env: str | None = None,
+    approver: str | None = None,
 ) -> ApplyOutcome:
     """Apply exactly the recorded plan `run_id` (default: the environment's latest).
-    A protected environment needs `confirm_env` equal to its name."""
+    A protected environment needs `confirm_env` equal to its name. The run records
+    `approver` (default: the operator) and the platform's git commit."""
     confirm.require(session, environment, confirm_env, "apply")
     ctx = ctx or RunContext()
     try:
-        return await _apply(session, environment, run_id, ctx, RunKind.APPLY)
+        return await _apply(session, environment, run_id, ctx, RunKind.APPLY, approver)
     except OSError as exc:
         raise file_error(exc, f"apply {environment}") from None
 
@@ -481,7 +485,12 @@ def _plan_to_apply(store: RunStore, environment: str, run_id: str | None, kind: 
 
 
 async def _apply(
-    session: Session, environment: str, run_id: str | None, ctx: RunContext, kind: RunKind
+    session: Session,
+    environment: str,
+    run_id: str | None,
+    ctx: RunContext,
+    kind: RunKind,
+    approver: str | None,
 ) -> ApplyOutcome:
     store = run_store(session)
     plan_run = _plan_to_apply(store, environment, run_id, kind)
@@ -506,6 +515,8 @@ async def _apply(
             environment,
         )
     run = store.new(kind, environment, prep.workspace, engine.name, plan_run.provider_source)
+    run.approver = approver or operator()
+    run.commit = platform_commit(session.platform.root)
     run.plan_run, run.fingerprint, run.fingerprint_parts = (
         plan_run.id,
         plan_run.fingerprint,
@@ -558,6 +569,7 @@ async def destroy(
     environment: str,
     ctx: RunContext | None = None,
     confirm_env: str | None = None,
+    approver: str | None = None,
 ) -> ApplyOutcome:
     """Plan a destroy and apply it at once (the caller confirms before calling; a
     protected environment needs `confirm_env` equal to its name)."""
@@ -569,7 +581,7 @@ async def destroy(
             raise ZenMLTUIError("destroy cancelled while planning", kind=Kind.CANCELLED)
         if outcome.run.outcome is RunOutcome.NO_CHANGES:
             return ApplyOutcome(outcome.run, outcome.run)
-        return await _apply(session, environment, outcome.run.id, ctx, RunKind.DESTROY)
+        return await _apply(session, environment, outcome.run.id, ctx, RunKind.DESTROY, approver)
     except OSError as exc:
         raise file_error(exc, f"destroy {environment}") from None
 

@@ -48,6 +48,7 @@ def connect(
     timeout = timeout or session.server_timeout
     if env.server == "local":
         server = local_server(session)
+        server.settled()  # the app may be starting it right now
         if start and server.running() is None:
             if on_starting is not None:
                 on_starting()

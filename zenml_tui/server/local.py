@@ -186,6 +186,13 @@ class LocalServer:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
+    def settled(self) -> None:
+        """Wait for a start in progress (another thread's or process's `up`) to end: a
+        server being started has a pid file before it answers or has an API key."""
+        if self.pid_file.exists():
+            with self._starting():
+                pass
+
     # -- state --------------------------------------------------------------------------
     def url(self, port: int) -> str:
         return f"http://127.0.0.1:{port}"

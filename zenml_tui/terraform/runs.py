@@ -105,6 +105,8 @@ class Run:
     destroy: bool = False  # a plan that removes everything (applied only by `destroy`)
     pid: int = 0  # the process running it, and when that process started (pids are reused)
     pid_started: int = 0
+    commit: str = ""  # the platform repository's git commit it was made from ("+dirty": edits)
+    approver: str = ""  # for an apply or destroy: who confirmed it
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Run:
@@ -133,8 +135,15 @@ class RunStore:
     def new(
         self, kind: RunKind, environment: str, workspace: str, engine: str, provider_source: str
     ) -> Run:
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-        run_id = f"{stamp}-{kind}-{secrets.token_hex(2)}"
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        while True:  # runs started side by side (plan --all) in one second differ
+            stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+            run_id = f"{stamp}-{kind}-{secrets.token_hex(2)}"
+            try:
+                self.dir(run_id).mkdir(mode=0o700)
+                break
+            except FileExistsError:
+                continue
         try:
             user = getpass.getuser()
         except Exception:  # pragma: no cover - no passwd entry
@@ -151,8 +160,6 @@ class RunStore:
             provider_source,
         )
         run.pid, run.pid_started = os.getpid(), process_started(os.getpid())
-        d = self.dir(run_id)
-        d.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.save(run)
         return run
 

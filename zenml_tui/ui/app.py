@@ -34,6 +34,8 @@ from zenml_tui.textsafe import visible
 from zenml_tui.ui.commands import AppCommands
 from zenml_tui.ui.messages import (
     ApplyDone,
+    MatrixDone,
+    MatrixRow,
     OperationFailed,
     PlanDone,
     RunsLoaded,
@@ -50,6 +52,8 @@ if TYPE_CHECKING:
     from textual.message import Message
 
     from zenml_tui.ops.context import RunContext
+    from zenml_tui.ops.plan_all import EnvPlan
+    from zenml_tui.ui.screens.matrix import Choice
     from zenml_tui.ui.widgets.plan_pane import PlanPane
     from zenml_tui.ui.widgets.runs_pane import RunsPane
     from zenml_tui.ui.widgets.server_pane import ServerPane
@@ -90,6 +94,7 @@ class ZenMLApp(App[None]):
         Binding("f2", "pick_env", "env"),
         Binding("f5", "plan", "plan"),
         Binding("f6", "apply", "apply"),
+        Binding("f7", "plan_all", "plan all"),
         Binding("f8", "cancel_run", "cancel run"),
         Binding("ctrl+s", "save", "save"),
         Binding("f1", "help", "help"),
@@ -135,6 +140,8 @@ class ZenMLApp(App[None]):
         self._crash: BaseException | None = None
         self._panes_ready = False  # Plan, Runs and Server are mounted after the first frame
         self._deferred: list[tuple[Callable[..., None], tuple[Any, ...]]] = []  # asked before
+        self._matrix: dict[str, EnvPlan] = {}  # plan --all: each environment's row
+        self._pending_review: Choice | None = None  # a matrix cell, once its env is selected
 
     def compose(self) -> ComposeResult:
         yield TopBar(id="topbar")
@@ -437,6 +444,109 @@ class ZenMLApp(App[None]):
             return
         self.post_message(done)
 
+    # -- every environment at once ---------------------------------------------------------
+    def action_plan_all(self) -> None:
+        """Plan every environment side by side and show the matrix (f7 again shows it
+        while they run)."""
+        if self._later(self.action_plan_all):
+            return
+        from zenml_tui.ui.screens.matrix import PlanMatrix
+
+        names = list(self.session.platform.spec.environments)
+        if self.running == "plan --all":
+            self.push_screen(PlanMatrix(names, self._matrix, True), self._matrix_chosen)
+            return
+        if self.offline:
+            self.notify(
+                "offline: a plan needs the ZenML server; start zenml-tui without --offline",
+                severity="warning",
+            )
+            return
+        if self.running:
+            self.notify(f"a {self.running} is already running", severity="warning")
+            return
+        self.running = "plan --all"
+        self._matrix = {}
+        self.push_screen(PlanMatrix(names, {}, True), self._matrix_chosen)
+        self._plan_all_worker()
+
+    @work(thread=True, exclusive=True, group="terraform")
+    def _plan_all_worker(self) -> None:
+        from zenml_tui.ops import plan_all
+        from zenml_tui.ops.context import RunContext
+
+        self._ctx = ctx = RunContext()
+        try:
+            rows = asyncio.run(
+                plan_all.plan_all(
+                    self.session, None, ctx, on_done=lambda r: self.post_message(MatrixRow(r))
+                )
+            )
+        except ZenMLTUIError as exc:
+            self.post_message(OperationFailed("plan --all", exc))
+            return
+        except Exception as exc:  # a bug: reported as one, the app stays up
+            self.post_message(OperationFailed("plan --all", _internal(exc)))
+            return
+        self.post_message(MatrixDone(rows))
+
+    @on(MatrixRow)
+    @_while_running
+    def _matrix_row(self, message: MatrixRow) -> None:
+        from zenml_tui.ui.screens.matrix import PlanMatrix
+
+        self._matrix[message.row.environment] = message.row
+        if isinstance(self.screen, PlanMatrix):
+            self.screen.update_row(message.row)
+
+    @on(MatrixDone)
+    @_while_running
+    def _matrix_done(self, message: MatrixDone) -> None:
+        from zenml_tui.ui.screens.matrix import PlanMatrix
+
+        self._run_ended()
+        self.refresh_runs()
+        if isinstance(self.screen, PlanMatrix):
+            self.screen.finished()
+        failed = [r.environment for r in message.rows if r.error is not None]
+        changed = [r.environment for r in message.rows if r.status == "changes"]
+        self.notify(
+            f"plan --all: {len(changed)} of {len(message.rows)} environments with changes"
+            + (f"; failed: {', '.join(failed)}" if failed else ""),
+            severity="warning" if failed else "information",
+            markup=False,
+        )
+
+    def _matrix_chosen(self, choice: Choice | None) -> None:
+        if choice is None:
+            return
+        env = choice[0]
+        if env == self.env:
+            self._show_review(choice)
+        elif self.running:
+            self.notify(
+                f"the {self.running} is still running: its environments open once it is over",
+                severity="warning",
+            )
+        else:
+            self._pending_review = choice
+            self.switch_env(env)
+
+    def _show_review(self, choice: Choice) -> None:
+        """The matrix row's plan in the Plan tab, narrowed to the cell's action."""
+        from textual.widgets import Select
+
+        row = self._matrix.get(choice[0])
+        if row is None or row.outcome is None:
+            return
+        self.plan_pane.show(row.outcome)
+        select = self.query_one("#plan-action", Select)
+        if choice[1]:
+            select.value = choice[1]
+        else:
+            select.clear()
+        self.action_tab("plan-tab")
+
     def action_apply(self) -> None:
         if self._later(self.action_apply):
             return
@@ -514,7 +624,10 @@ class ZenMLApp(App[None]):
     @_while_running
     def _workspace_ready(self, message: WorkspaceReady) -> None:
         self._run_ended()
-        if message.environment == self.env:
+        pending, self._pending_review = self._pending_review, None
+        if pending is not None and pending[0] == message.environment == self.env:
+            self._show_review(pending)
+        elif message.environment == self.env:
             self.plan_summary(
                 f"workspace '{message.workspace}' selected: press f5 (or p) to plan {self.env}"
             )
@@ -552,7 +665,7 @@ class ZenMLApp(App[None]):
         if self._later(self._failed, message):
             return
         error = message.error
-        if message.what in ("plan", "apply", "workspace"):
+        if message.what in ("plan", "apply", "workspace", "plan --all"):
             self._run_ended()
         root = self.session.platform.root
         detail = "\n".join(d.format(root) for d in error.diagnostics[:8])
@@ -662,6 +775,7 @@ class ZenMLApp(App[None]):
             ("f2 / e", "switch environment"),
             ("f5 / p", "plan the environment"),
             ("f6 / a", "apply the reviewed plan (asks first)"),
+            ("f7", "plan every environment: a matrix; enter on a cell opens its review"),
             ("f8", "cancel the running plan or apply"),
             ("ctrl+s", "save the edited layer"),
             ("1 2 3 4", "Config, Plan, Runs, Server tabs"),

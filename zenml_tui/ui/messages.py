@@ -12,6 +12,7 @@ from zenml_tui.errors import Kind, ZenMLTUIError
 if TYPE_CHECKING:
     from zenml_tui.ops.drift import StatusReport
     from zenml_tui.ops.history import Run
+    from zenml_tui.ops.plan_all import EnvPlan
     from zenml_tui.ops.plans import ApplyOutcome, PlanOutcome
     from zenml_tui.platform.engine import ScopeResult
 
@@ -81,3 +82,17 @@ class RunLog(Message):
 
     run: Run
     lines: list[str]
+
+
+@dataclass
+class MatrixRow(Message):
+    """plan --all: one environment's plan is over."""
+
+    row: EnvPlan
+
+
+@dataclass
+class MatrixDone(Message):
+    """plan --all: every environment's plan is over."""
+
+    rows: list[EnvPlan]
