@@ -279,6 +279,8 @@ async def _waiting_for_lock(
                     "type": "zenml_tui",
                     "@level": "info",
                     "@message": f"{holder}; waiting {math.ceil(left)} s more for it (Ctrl-C stops)",
+                    # for a countdown: who holds it, and the seconds the wait has left
+                    "lock_wait": {"holder": holder, "left": left},
                 }
             )
             await ctx.sleep(what, min(LOCK_RETRY, left))
