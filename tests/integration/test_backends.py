@@ -284,3 +284,80 @@ def test_a_lock_left_by_a_dead_run_is_shown_and_released(
             assert name not in gcs.objects()
             again = asyncio.run(plans.plan(open_session(root), "local"))
             assert counts(again) == {"create": 14}
+
+
+def test_switching_to_another_backend_migrates_the_state(
+    server: LocalServer, proxy: SlowProxy, tmp_path: Path
+) -> None:
+    """An environment applied with the local backend, then switched to pg in
+    platform.yaml: its plan refuses (a plan against the empty new state would create
+    every object again), naming both states and `migrate-state`; `migrate-state` shows
+    from and to without the credential, keeps everything without a confirmation and
+    copies the state with one; then the plan shows no changes, against PostgreSQL."""
+    from tests.conftest import cli
+
+    root = operator(tmp_path / "acme-ml", proxy.url, None)
+    creds = server.load_credentials()
+    assert creds is not None
+    with postgres() as pg:
+        secrets = {KEY_ENV: creds.api_key, "ACME_STATE_CREDENTIAL": pg.conn_str}
+        with environ(**secrets):
+            try:
+                session = open_session(root)
+                asyncio.run(plans.plan(session, "local"))
+                applied = asyncio.run(plans.apply(session, "local"))
+                assert applied.run.outcome is plans.RunOutcome.APPLIED, applied.run.message
+
+                operator_yaml = (
+                    "      type: pg\n      config:\n        conn_str: ${secret:STATE_CREDENTIAL}\n"
+                )
+                spec = root / "platform.yaml"
+                marker = "    workspace: local\n"
+                spec.write_text(
+                    spec.read_text()
+                    .replace(
+                        "secrets:\n",
+                        "secrets:\n  STATE_CREDENTIAL:\n    env: ACME_STATE_CREDENTIAL\n",
+                        1,
+                    )
+                    .replace(marker, marker + "    backend:\n" + operator_yaml, 1)
+                )
+                with pytest.raises(ZenMLTUIError) as refused:
+                    asyncio.run(plans.plan(open_session(root), "local"))
+                assert refused.value.kind is Kind.STATE_TO_MIGRATE, refused.value.message
+                assert refused.value.message == (
+                    "the state of 'local' (14 resources) is in its previous backend, local "
+                    "(.zenml-tui/state/local/terraform.tfstate); platform.yaml now names pg "
+                    "(conn_str=«secret:STATE_CREDENTIAL», "
+                    "schema_name=zenml_tui_acme_ml_registration), workspace local, which holds no "
+                    "state of it: a plan there would create "
+                    "every object again"
+                )
+                assert "zenml-tui migrate-state --env local" in refused.value.hint
+
+                args = ("migrate-state", "--env", "local", "--platform", str(root))
+                kept = cli(*args)
+                assert kept.returncode == 1 and "not a terminal: nothing was changed" in kept.stderr
+                assert "  from: local (.zenml-tui/state/local/terraform.tfstate)\n" in kept.stdout
+                assert "  to:   pg (conn_str=«secret:STATE_CREDENTIAL»" in kept.stdout
+                assert pg.password not in kept.stdout + kept.stderr
+                assert "zenml_stack" not in pg.query(
+                    "select coalesce(string_agg(data, ''), '') from "
+                    "zenml_tui_acme_ml_registration.states"
+                )
+
+                moved = cli(*args, "--yes")
+                assert moved.returncode == 0, moved.stderr
+                assert "local: 14 resources copied to pg (" in moved.stdout, moved.stdout
+                assert pg.password not in moved.stdout + moved.stderr
+                assert "zenml_stack" in pg.query(
+                    "select data from zenml_tui_acme_ml_registration.states where name = 'local'"
+                )
+                done = cli(*args).stdout
+                assert done == "local: nothing to migrate: its state is in its backend\n", done
+
+                again = asyncio.run(plans.plan(open_session(root), "local"))
+                assert again.run.outcome is plans.RunOutcome.NO_CHANGES, again.run.message
+                assert _files_holding(root, pg.password) == []
+            finally:
+                wipe(server.client(), "acme-ml", "local")
