@@ -127,9 +127,14 @@ async def test_two_apps_apply_at_once_and_one_applies(
         await until(p1, lambda: first.running is None, 120)
         await until(p2, lambda: second.running is None, 120)
         log = second.query_one("#plan-log", Log)
-        assert any("apply failed:" in line and "changed since" in line for line in log.lines), (
-            log.lines
-        )
+
+        def failures() -> list[str]:
+            return [line for line in log.lines if line.startswith("apply failed:")]
+
+        await until(p2, lambda: len(failures()) >= 2, 10)  # the log is drawn 10 times a second
+        # the first met the lock; the second, after the wait, is Terraform's refusal
+        assert "the state is locked by" in failures()[0], failures()
+        assert "changed since the plan was made" in failures()[1], failures()
 
         runs = [r for r in list_runs(first.session, "local") if r.kind is RunKind.APPLY]
         outcomes = sorted(str(r.outcome) for r in runs)
