@@ -215,6 +215,12 @@ def build_parser(detailed: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--env", required=True, metavar="ENV")
     _add_confirm(p)
 
+    p = sub.add_parser("migrate-state", help="move the state into the environment's new backend")
+    _add_platform(p)
+    _add_engine(p)
+    p.add_argument("--env", required=True, metavar="ENV")
+    _add_confirm(p)
+
     p = sub.add_parser("status", help="live server objects and drift; exit 0, 1 unreachable")
     _add_platform(p)
     p.add_argument("--env", required=True, metavar="ENV")
@@ -668,6 +674,33 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_migrate_state(args: argparse.Namespace) -> int:
+    """The state left in the environment's previous backend, copied into its backend now
+    once confirmed (from -> to, no credential shown)."""
+    from zenml_tui.ops import plans
+    from zenml_tui.ops.context import RunContext
+
+    session = _session(args)
+    ctx = RunContext(_progress)
+    pending = _run(ctx, plans.pending_migration(session, args.env, ctx))
+    if pending is None:
+        print(f"{args.env}: nothing to migrate: its state is in its backend")
+        return EXIT_OK
+    print(visible(f"{args.env}: the state ({pending.resources} resources) is in"))
+    print(visible(f"  from: {pending.source}"))
+    print(visible(f"  to:   {pending.target} (which holds none)"))
+    typed = _typed_confirmation(args, session, "migrate-state")
+    if typed == "":
+        raise ZenMLTUIError("not confirmed: nothing was changed", kind=Kind.NOT_CONFIRMED)
+    moved = _run(ctx, plans.migrate_state(session, args.env, ctx, confirm_env=typed))
+    if moved is None:
+        print(f"{args.env}: nothing to migrate any more: its state is in its backend")
+        return EXIT_OK
+    print(visible(f"{args.env}: {moved.resources} resources copied to {moved.target}"))
+    print(visible(f"the previous backend keeps its copy: {moved.source}"))
+    return EXIT_OK
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from zenml_tui.ops.drift import status
 
@@ -732,6 +765,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "apply": cmd_apply,
     "destroy": cmd_destroy,
     "unlock": cmd_unlock,
+    "migrate-state": cmd_migrate_state,
     "runs": cmd_runs,
     "status": cmd_status,
 }

@@ -36,6 +36,7 @@ class Kind(StrEnum):
     NOT_FOUND = "not found"  # a path, run or object that does not exist
     NO_PLAN = "no plan"
     STALE_PLAN = "stale plan"
+    STATE_TO_MIGRATE = "state in the previous backend"  # the backend changed, its state did not
     CANCELLED = "cancelled"
     DISK_FULL = "disk full"
     READ_ONLY = "read-only"  # a file or directory that cannot be written

@@ -32,6 +32,7 @@ class SlowProxy:
         self.delay = delay
         self.slow = slow
         self.hung = threading.Event()
+        self.holding = threading.Event()  # while set, the `slow` requests wait (after `delay`)
         self.held = 0  # requests held back so far
         self._sock = socket.create_server(("127.0.0.1", 0))
         self.port = self._sock.getsockname()[1]
@@ -63,6 +64,8 @@ class SlowProxy:
             if first.startswith(self.slow):
                 self.held += 1
                 time.sleep(self.delay)
+                while self.holding.is_set() and not self._stop.is_set():
+                    time.sleep(0.05)
             try:
                 upstream = socket.create_connection(("127.0.0.1", self.target_port))
             except OSError:

@@ -117,3 +117,60 @@ def test_terraform_gets_only_its_own_backend_credential(tmp_path: Path, monkeypa
     assert {"PG_CONN_STR", "AWS_SECRET_ACCESS_KEY"} <= every_secret_variable()
     local = Workdir(tmp_path, "bundled", make_engine(None), tmp_path / "modules")
     assert "PG_CONN_STR" not in local.environment() and "TF_DATA_DIR" not in local.environment()
+
+
+def test_a_backend_is_described_without_any_credential() -> None:
+    """What migrate-state and the refusal show: a secret as its reference, a credential
+    written in plain text (which validate cannot tell) hidden, the defaults filled in."""
+    from zenml_tui.platform.backends import describe
+
+    shown = describe(
+        "pg", {"conn_str": "postgres://u:pw-123@db/x"}, "acme-ml", "registration", "dev"
+    )
+    assert (
+        shown == "pg (conn_str=«hidden», schema_name=zenml_tui_acme_ml_registration), workspace dev"
+    )
+    shown = describe(
+        "gcs", {"bucket": "b", "access_token": "${secret:TOKEN}"}, "acme-ml", "registration", "dev"
+    )
+    assert "access_token=«secret:TOKEN»" in shown and "bucket=b" in shown
+    assert describe("local", {}, "acme-ml", "registration", "dev") == (
+        "local (.zenml-tui/state/dev/terraform.tfstate)"
+    )
+
+
+def test_a_protected_environment_migrates_its_state_only_with_its_name_typed(
+    make_platform,
+) -> None:
+    """migrate-state of a protected environment without its typed name changes nothing
+    and says how (before any Terraform runs)."""
+    import asyncio
+
+    import pytest
+
+    from zenml_tui.errors import Kind, ZenMLTUIError
+    from zenml_tui.ops import plans
+    from zenml_tui.ops.session import open_session
+
+    session = open_session(make_platform())
+    with pytest.raises(ZenMLTUIError) as refused:
+        asyncio.run(plans.migrate_state(session, "prod", confirm_env="prd"))
+    assert refused.value.kind is Kind.NOT_CONFIRMED
+    assert "--confirm-env prod" in refused.value.hint
+    assert not (session.platform.state_dir / "terraform").exists()
+
+
+def test_the_backend_record_holds_no_secret_value(tmp_path: Path) -> None:
+    """`.zenml-tui/backends.json`: the configuration as platform.yaml writes it (0600); a
+    record that cannot be read is no record."""
+    from zenml_tui.ops import statehome
+
+    used = statehome.UsedBackend("pg", {"conn_str": "${secret:PG}"}, "pg-abc")
+    statehome.record(tmp_path, "dev", used)
+    assert statehome.last_used(tmp_path, "dev") == used
+    assert (tmp_path / "backends.json").stat().st_mode & 0o777 == 0o600
+    (tmp_path / "backends.json").write_text("{not json")
+    assert statehome.last_used(tmp_path, "dev") is None
+    assert statehome.resource_count("") == 0
+    assert statehome.resource_count('{"resources": [{"instances": [{}, {}]}]}') == 2
+    assert statehome.resource_count("garbage") == 1  # never taken for an empty state

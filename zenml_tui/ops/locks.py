@@ -23,14 +23,48 @@ class HeldLock:
     created: str
     path: str
 
+    @property
+    def operation_name(self) -> str:
+        """`apply`, `plan`, ... (Terraform says `OperationTypeApply`)."""
+        return self.operation.removeprefix("OperationType").lower()
+
+    @property
+    def age(self) -> str:
+        """How long it has been held, e.g. `12 s` (now, each time it is asked)."""
+        return lock_age(self.created)
+
+    def badge(self) -> str:
+        """`locked by ana@build-7 (apply, 12 s)`: the app's header and Server tab."""
+        details = ", ".join(d for d in (self.operation_name, self.age) if d)
+        return f"locked by {self.who or 'another run'}" + (f" ({details})" if details else "")
+
     def describe(self) -> str:
         age = lock_age(self.created)
-        operation = self.operation.removeprefix("OperationType").lower() or "an operation"
+        operation = self.operation_name or "an operation"
         return (
             f"lock {self.id or '(no ID)'} on {self.path or 'the state'}: held by "
             f"{self.who or 'an unknown run'} for {operation}"
             + (f", since {self.created} ({age} ago)" if age else "")
         )
+
+
+def of_error(error: ZenMLTUIError) -> HeldLock | None:
+    """The lock a LOCK_HELD error met (None for any other error). Its fields are empty
+    where the backend did not say who holds it."""
+    if error.kind is not Kind.LOCK_HELD:
+        return None
+    info: dict[str, str] = getattr(error, "lock", None) or {}
+    return _from_info(info)
+
+
+def _from_info(info: dict[str, str]) -> HeldLock:
+    return HeldLock(
+        info.get("ID", ""),
+        info.get("Who", ""),
+        info.get("Operation", ""),
+        info.get("Created", ""),
+        info.get("Path", ""),
+    )
 
 
 async def held(
@@ -47,13 +81,7 @@ async def _held(wd: Workdir, env: dict[str, str]) -> HeldLock | None:
     info = await wd.lock_held(env)
     if info is None:
         return None
-    return HeldLock(
-        info.get("ID", ""),
-        info.get("Who", ""),
-        info.get("Operation", ""),
-        info.get("Created", ""),
-        info.get("Path", ""),
-    )
+    return _from_info(info)
 
 
 async def release(

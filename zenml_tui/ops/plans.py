@@ -22,14 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from zenml_tui.errors import Diagnostic, Kind, ZenMLTUIError, file_error
-from zenml_tui.fsutil import make_private
-from zenml_tui.ops import adopt, confirm
+from zenml_tui.fsutil import make_private, write_atomic
+from zenml_tui.ops import adopt, confirm, statehome
 from zenml_tui.ops.config import tfvars_text
 from zenml_tui.ops.context import EventSink, RunContext
 from zenml_tui.ops.gitinfo import operator, platform_commit
 from zenml_tui.ops.servers import connect, explained, terraform_credentials
 from zenml_tui.ops.session import Session
 from zenml_tui.platform.backends import SECRET_REF, BackendRun
+from zenml_tui.platform.backends import describe as describe_backend
 from zenml_tui.platform.backends import resolve as resolve_backend
 from zenml_tui.server.rest import ZenMLClient, ZenMLError
 from zenml_tui.terraform.engines import Engine, Result
@@ -91,11 +92,14 @@ def run_store(session: Session) -> RunStore:
     return RunStore(session.platform.state_dir / "runs")
 
 
-def _workdir(session: Session, environment: str, engine: Engine) -> Workdir:
+def _workdir(
+    session: Session, environment: str, engine: Engine, backend: BackendRun | None = None
+) -> Workdir:
+    """The environment's working directory for its backend (or for `backend`)."""
     from zenml_tui.bundled import modules_dir
 
     envdef = session.environment(environment)
-    backend = backend_run(session, environment)
+    backend = backend or backend_run(session, environment)
     return Workdir(session.platform.state_dir, envdef.provider, engine, modules_dir(), backend)
 
 
@@ -103,10 +107,30 @@ def backend_run(session: Session, environment: str, purpose: str = "registration
     """The environment's backend for one run, its secrets read from their variables."""
     envdef = session.environment(environment)
     spec = envdef.backend if purpose == "registration" else envdef.infrastructure_backend
+    return backend_of(session, environment, spec.type, dict(spec.config), purpose)
+
+
+def backend_of(
+    session: Session,
+    environment: str,
+    kind: str,
+    config: dict[str, str],
+    purpose: str = "registration",
+) -> BackendRun:
+    """A backend of that type and configuration (as platform.yaml writes it) for one run
+    of the environment, its secrets read from their variables."""
     declared = session.platform.spec.secrets
-    names = {m[1] for v in spec.config.values() if (m := SECRET_REF.match(v)) and m[1] in declared}
-    values = _secret_values(session, names, f"the {spec.type} backend of '{environment}'")
-    return resolve_backend(spec.type, dict(spec.config), session.platform.name, purpose, values)
+    refs = {m[1] for v in config.values() if (m := SECRET_REF.match(v))}
+    undeclared = sorted(refs - set(declared))
+    if undeclared:
+        raise ZenMLTUIError(
+            f"the {kind} backend of '{environment}' needs secrets that platform.yaml no "
+            f"longer declares: {', '.join(undeclared)}",
+            kind=Kind.SECRETS_MISSING,
+            hint="declare them under secrets: again",
+        )
+    values = _secret_values(session, refs, f"the {kind} backend of '{environment}'")
+    return resolve_backend(kind, config, session.platform.name, purpose, values)
 
 
 def _secret_values(session: Session, names: set[str], needed_by: str) -> dict[str, str | None]:
@@ -188,11 +212,161 @@ async def _prepare(
     await wd.init(env, plugin_dir)
     await wd.select_workspace(envdef.workspace, env)
     ctx.check(what)
+    await _check_backend_switch(session, environment, ctx, wd, env)
     parts = fingerprint_parts(text, wd.sync_modules(), envdef.provider, envdef.workspace)
     if not wd.backend.local:
         parts["backend"] = wd.backend.key  # a plan applies to the state it was made against
     env = {**env, **wd.workspace_environment(envdef.workspace)}
     return _Prepared(wd, envdef.workspace, text, parts, env, client)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """The environment's state is in `source` (its previous backend), and its backend now,
+    `target`, has none: what `zenml-tui migrate-state` copies."""
+
+    environment: str
+    source: str  # described for people: no credential
+    target: str
+    resources: int  # in the source's state
+
+
+def _used(session: Session, environment: str, wd: Workdir) -> statehome.UsedBackend:
+    spec = session.environment(environment).backend
+    return statehome.UsedBackend(spec.type, dict(spec.config), wd.backend.key)
+
+
+def _previous(session: Session, environment: str) -> statehome.UsedBackend | None:
+    """The backend the environment's state was last used in: as recorded, else the local
+    one where a local state exists (every environment's state starts there)."""
+    state_dir = session.platform.state_dir
+    used = statehome.last_used(state_dir, environment)
+    if used is not None:
+        return used
+    workspace = session.environment(environment).workspace
+    if (state_dir / "state" / workspace / "terraform.tfstate").is_file():
+        from zenml_tui.platform.backends import LOCAL
+
+        return statehome.UsedBackend("local", {}, LOCAL.key)
+    return None
+
+
+def _describe(session: Session, environment: str, used: statehome.UsedBackend) -> str:
+    workspace = session.environment(environment).workspace
+    return describe_backend(
+        used.type, used.config, session.platform.name, "registration", workspace
+    )
+
+
+async def _state_text(wd: Workdir, workspace: str, env: dict[str, str]) -> str:
+    state = await current_state(wd, workspace, env)
+    if isinstance(state, str):
+        return state
+    return state.read_text() if state.is_file() else ""
+
+
+async def _state_in(
+    session: Session, environment: str, ctx: RunContext, used: statehome.UsedBackend
+) -> str:
+    """The environment's state in the backend `used` (initialised for it, needing no
+    server)."""
+    from zenml_tui.provider.mirror import plugin_dir_for
+
+    envdef = session.environment(environment)
+    backend = backend_of(session, environment, used.type, used.config)
+    wd = _workdir(session, environment, ctx.attach(session.terraform()), backend)
+    env = wd.environment({}, withheld_variables(session))
+    bundled = envdef.provider == "bundled"
+    await wd.init(env, plugin_dir_for(session.platform.state_dir) if bundled else None)
+    await wd.select_workspace(envdef.workspace, env)
+    return await _state_text(wd, envdef.workspace, env)
+
+
+async def _migration(
+    session: Session, environment: str, ctx: RunContext, wd: Workdir, env: dict[str, str]
+) -> tuple[Migration, str] | None:
+    """The migration the environment needs (and its previous state's text), when its
+    state is in a previous backend and its backend now (`wd`) has none."""
+    previous = _previous(session, environment)
+    if previous is None or previous.key == wd.backend.key:
+        return None
+    old = await _state_in(session, environment, ctx, previous)
+    count = statehome.resource_count(old)
+    if not count:
+        return None  # nothing was in it: the new backend starts the state
+    workspace = session.environment(environment).workspace
+    new = await _state_text(wd, workspace, env)
+    if statehome.resource_count(new):
+        return None  # moved already (by another operator): that state is the one now
+    target = _describe(session, environment, _used(session, environment, wd))
+    source = _describe(session, environment, previous)
+    return Migration(environment, source, target, count), old
+
+
+async def _check_backend_switch(
+    session: Session, environment: str, ctx: RunContext, wd: Workdir, env: dict[str, str]
+) -> None:
+    """Refuse to run against a new backend while the state is still in the previous one
+    (a plan would create every object again); else record the backend as the one used."""
+    found = await _migration(session, environment, ctx, wd, env)
+    if found is not None:
+        m = found[0]
+        raise ZenMLTUIError(
+            f"the state of '{environment}' ({m.resources} resources) is in its previous "
+            f"backend, {m.source}; platform.yaml now names {m.target}, which holds no state "
+            "of it: a plan there would create every object again",
+            kind=Kind.STATE_TO_MIGRATE,
+            hint=f"move the state there: zenml-tui migrate-state --env {environment} "
+            "(or put the previous backend back in platform.yaml)",
+        )
+    statehome.record(session.platform.state_dir, environment, _used(session, environment, wd))
+
+
+async def pending_migration(
+    session: Session, environment: str, ctx: RunContext | None = None
+) -> Migration | None:
+    """What `migrate_state` would copy, if anything."""
+    ctx = ctx or RunContext()
+    wd, env = await prepared_workdir(session, environment, ctx)
+    found = await _migration(session, environment, ctx, wd, env)
+    return found[0] if found else None
+
+
+async def migrate_state(
+    session: Session,
+    environment: str,
+    ctx: RunContext | None = None,
+    confirm_env: str | None = None,
+) -> Migration | None:
+    """Copy the environment's state from its previous backend into its backend now (a
+    protected environment needs `confirm_env` equal to its name); None when there is
+    nothing to copy. The previous backend keeps its copy."""
+    confirm.require(session, environment, confirm_env, "migrate-state")
+    ctx = ctx or RunContext()
+    wd, env = await prepared_workdir(session, environment, ctx)
+    found = await _migration(session, environment, ctx, wd, env)
+    if found is None:
+        return None
+    migration, text = found
+    scratch = (wd.data or wd.base) / "migrate.tfstate"  # the state holds secret values
+    write_atomic(scratch, text, mode=0o600)
+    try:
+        # -force: the new workspace's empty state has a lineage of its own
+        await wd.state_push(env, scratch, force=True)
+    finally:
+        scratch.unlink(missing_ok=True)
+    workspace = session.environment(environment).workspace
+    moved = statehome.resource_count(await _state_text(wd, workspace, env))
+    if moved != migration.resources:
+        raise ZenMLTUIError(
+            f"the state of '{environment}' in {migration.target} holds {moved} resources "
+            f"after the copy, not {migration.resources}",
+            kind=Kind.TERRAFORM,
+            hint="nothing was removed from the previous backend; try again",
+        )
+    statehome.record(session.platform.state_dir, environment, _used(session, environment, wd))
+    session.pulled.pop(environment, None)
+    return migration
 
 
 async def current_state(wd: Workdir, workspace: str, env: dict[str, str]) -> Path | str:
@@ -280,6 +454,8 @@ async def _waiting_for_lock(
                     "type": "zenml_tui",
                     "@level": "info",
                     "@message": f"{holder}; waiting {math.ceil(left)} s more for it (Ctrl-C stops)",
+                    # for a countdown: who holds it, and the seconds the wait has left
+                    "lock_wait": {"holder": holder, "left": left},
                 }
             )
             await ctx.sleep(what, min(LOCK_RETRY, left))
@@ -320,8 +496,6 @@ async def _plan(session: Session, environment: str, ctx: RunContext, destroy: bo
     run.fingerprint = fingerprint(prep.parts)
     d = store.dir(run.id)
     tfvars_path, plan_path = d / "tfvars.json", d / "plan.tfplan"
-    from zenml_tui.fsutil import write_atomic
-
     write_atomic(tfvars_path, prep.tfvars_text, mode=0o600)
     try:
         if not destroy and adopt.worth_a_look(store, environment):

@@ -163,3 +163,21 @@ def every_secret_variable() -> frozenset[str]:
     """The variables any backend reads a secret from: kept out of Terraform's
     environment unless this run's backend sets them."""
     return frozenset(v for table in SECRET_ENV.values() for v in table.values())
+
+
+def describe(kind: str, config: dict[str, str], platform: str, purpose: str, workspace: str) -> str:
+    """The state a backend configuration names, for people: `pg (conn_str=«secret:PG»,
+    schema_name=zenml_tui_acme_ml_registration), workspace local`. No value a backend can
+    read as a credential is shown, whether written as a secret or not."""
+    if kind == "local":
+        return f"local (.zenml-tui/state/{workspace}/terraform.tfstate)"
+    shown = []
+    for key, value in sorted({**defaults(kind, platform, purpose), **config}.items()):
+        ref = SECRET_REF.match(value)
+        if ref is not None:
+            value = f"«secret:{ref.group(1)}»"
+        elif key in SECRET_ENV[kind]:
+            value = "«hidden»"
+        shown.append(f"{key}={value}")
+    where = f", workspace {workspace}" if has_workspaces(kind) else ""
+    return f"{kind} ({', '.join(shown)}){where}"

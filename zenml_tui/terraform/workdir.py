@@ -315,6 +315,12 @@ class Workdir:
     async def force_unlock(self, env: dict[str, str], lock_id: str) -> None:
         await self._run("force-unlock", ["force-unlock", "-force", "-no-color", lock_id], env)
 
+    async def state_push(self, env: dict[str, str], path: Path, force: bool = False) -> None:
+        """`terraform state push` of the state file `path` (with `force`: over a state of
+        another lineage or a higher serial)."""
+        argv = ["state", "push", *(["-force"] if force else []), str(path)]
+        await self._run("state push", argv, env)
+
     async def state_pull(self, env: dict[str, str]) -> str:
         """The current state as JSON (`terraform state pull`): what a remote backend has."""
         return (await self._run("state pull", ["state", "pull"], env, raw=True)).stdout

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
     from textual.message import Message
 
     from zenml_tui.ops.context import RunContext
+    from zenml_tui.ops.locks import HeldLock
     from zenml_tui.ops.plan_all import EnvPlan
     from zenml_tui.ui.screens.matrix import Choice
     from zenml_tui.ui.widgets.plan_pane import PlanPane
@@ -67,6 +70,12 @@ FOCUS_IN_TAB = {
     "server-tab": "#objects",
 }
 EVENT_BATCH = 1000  # Terraform events handled per turn of the event loop
+# seconds a plan or apply waits for another run's state lock before asking what to do
+# (another app's lock check holds the lock for about a second)
+LOCK_FIRST_WAIT = 3.0
+LOCK_WAIT = 60.0  # seconds more the lock prompt's "wait" waits
+# seconds between checks of who holds the state's lock (each one runs Terraform)
+LOCK_CHECK_SECONDS = 15.0
 
 
 P = ParamSpec("P")
@@ -142,6 +151,16 @@ class ZenMLApp(App[None]):
         self._deferred: list[tuple[Callable[..., None], tuple[Any, ...]]] = []  # asked before
         self._matrix: dict[str, EnvPlan] = {}  # plan --all: each environment's row
         self._pending_review: Choice | None = None  # a matrix cell, once its env is selected
+        # the Terraform operation last started (what, environment, run id, typed name):
+        # what the lock prompt's "wait" runs again
+        self._request: tuple[str, str, str | None, str | None] | None = None
+        self._waiting: tuple[str, float] | None = None  # (who holds it, wait's end) while waiting
+        self._lock: HeldLock | None = None  # another run's lock on the state, as last seen
+        self._lock_next = 0.0  # when the lock is checked next
+        self.lock_check_seconds = LOCK_CHECK_SECONDS
+        # held while this app runs Terraform on the environment: a lock check (itself a
+        # Terraform command taking the lock) never runs at the same time
+        self._terraform_busy = threading.Lock()
 
     def compose(self) -> ComposeResult:
         yield TopBar(id="topbar")
@@ -183,6 +202,7 @@ class ZenMLApp(App[None]):
         self._deferred.clear()
         self.query_one(ConfigPane).release()
         self.refresh_runs()
+        self.set_interval(0.5, self._countdown)
         if not self.offline:
             self.set_interval(1.0, self._tick)
             self.refresh_server()
@@ -317,8 +337,9 @@ class ZenMLApp(App[None]):
 
     def update_topbar(self) -> None:
         env = self.session.platform.spec.environments[self.env]
+        lock = visible(self._lock.badge()) if self._lock is not None else ""
         self.query_one(TopBar).show(
-            self.session.platform.name, self.env, env.color, env.protected, self._server_text
+            self.session.platform.name, self.env, env.color, env.protected, self._server_text, lock
         )
         self.sub_title = self.scope.short
 
@@ -337,6 +358,7 @@ class ZenMLApp(App[None]):
         self.scope = Scope(environment, self.scope.team, self.scope.project)
         self._server_text = "offline" if self.offline else "connecting…"
         self._failures, self._next_refresh = 0, 0.0
+        self._lock, self._lock_next = None, 0.0
         self.plan_pane.started(environment)
         self.plan_summary(f"selecting the workspace of {environment}…")
         self.apply_scope()
@@ -416,14 +438,33 @@ class ZenMLApp(App[None]):
 
     @work(thread=True, exclusive=True, group="terraform")
     def _terraform(
-        self, what: str, environment: str, run_id: str | None = None, confirm_env: str | None = None
+        self,
+        what: str,
+        environment: str,
+        run_id: str | None = None,
+        confirm_env: str | None = None,
+        lock_timeout: float = LOCK_FIRST_WAIT,
     ) -> None:
         """A workspace selection, a plan or an apply, with its events streamed to the
-        Plan tab; every failure ends in the one handler (`_failed`)."""
-        from zenml_tui.ops import plans
+        Plan tab; every failure ends in the one handler (`_failed`). Another run's state
+        lock is waited for `lock_timeout` seconds; then the handler asks what to do."""
         from zenml_tui.ops.context import RunContext
 
-        self._ctx = ctx = RunContext(self.terraform_event)
+        self._request = (what, environment, run_id, confirm_env)
+        self._ctx = ctx = RunContext(self.terraform_event, lock_timeout)
+        with self._terraform_busy:  # a lock check in flight ends within a second or two
+            self._run_terraform(ctx, what, environment, run_id, confirm_env)
+
+    def _run_terraform(
+        self,
+        ctx: RunContext,
+        what: str,
+        environment: str,
+        run_id: str | None,
+        confirm_env: str | None,
+    ) -> None:
+        from zenml_tui.ops import plans
+
         done: Message
         try:
             if what == "workspace":
@@ -475,13 +516,14 @@ class ZenMLApp(App[None]):
         from zenml_tui.ops import plan_all
         from zenml_tui.ops.context import RunContext
 
-        self._ctx = ctx = RunContext()
+        self._ctx = ctx = RunContext(None, LOCK_FIRST_WAIT)
         try:
-            rows = asyncio.run(
-                plan_all.plan_all(
-                    self.session, None, ctx, on_done=lambda r: self.post_message(MatrixRow(r))
+            with self._terraform_busy:  # no lock check of ours runs meanwhile
+                rows = asyncio.run(
+                    plan_all.plan_all(
+                        self.session, None, ctx, on_done=lambda r: self.post_message(MatrixRow(r))
+                    )
                 )
-            )
         except ZenMLTUIError as exc:
             self.post_message(OperationFailed("plan --all", exc))
             return
@@ -604,17 +646,39 @@ class ZenMLApp(App[None]):
         pane = self.plan_pane
         events = self._events
         for _ in range(min(len(events), EVENT_BATCH)):
-            pane.event(events.popleft())
+            event = events.popleft()
+            pane.event(event)
+            wait = event.get("lock_wait")
+            if isinstance(wait, dict):
+                holder, left = str(wait.get("holder", "")), float(wait.get("left", 0))
+                self._waiting = (holder, time.monotonic() + left)
+                self._countdown()
+            elif self._waiting is not None and self.running:
+                self._waiting = None  # the lock was free: Terraform runs
+                self.plan_summary(
+                    Text(f"{self.running} of {self.env}… (f8 cancels)", style="bold yellow")
+                )
         if events:
             self.post_message(TerraformEvents())
         else:
             self._events_posted = False
+
+    def _countdown(self) -> None:
+        """While a plan or apply waits for another run's lock: who holds it and how long
+        the wait has left, counted down in the Plan tab's summary."""
+        if self._waiting is None or not self.running or not self._panes_ready:
+            return
+        holder, end = self._waiting
+        left = max(0, math.ceil(end - time.monotonic()))
+        shown = visible(f"{holder}; waiting {left} s more for it (f8 cancels)")
+        self.plan_summary(Text(shown, style="bold yellow"))
 
     def _run_ended(self) -> None:
         """A workspace selection, plan or apply is over: questions about it go away,
         and a quit asked for during it happens now."""
         self.running = None
         self._ctx = None
+        self._waiting = None
         if isinstance(self.screen, RunQuestion):
             self.screen.dismiss(None)
         if self._quit_when_done:
@@ -654,7 +718,7 @@ class ZenMLApp(App[None]):
         shown = visible(f"{run.kind} {run.id}: {run.outcome}. {run.message}")
         self.plan_summary(Text(shown, style="bold"))
         self.refresh_runs()
-        self._next_refresh = 0.0
+        self._next_refresh, self._lock_next = 0.0, 0.0
         self.refresh_server()
 
     @on(OperationFailed)
@@ -667,6 +731,12 @@ class ZenMLApp(App[None]):
         error = message.error
         if message.what in ("plan", "apply", "workspace", "plan --all"):
             self._run_ended()
+        from zenml_tui.ops.locks import of_error
+
+        lock = of_error(error) if message.what in ("plan", "apply") else None
+        if lock is not None:
+            self._lock_met(message.what, lock, error)
+            return
         root = self.session.platform.root
         detail = "\n".join(d.format(root) for d in error.diagnostics[:8])
         hint = f"\n{error.hint}" if error.hint else ""
@@ -684,6 +754,39 @@ class ZenMLApp(App[None]):
         if message.what in ("plan", "apply", "workspace"):
             self.plan_summary(Text(f"{message.what} failed (see the log)", style="bold red"))
         self.refresh_runs()
+
+    def _lock_met(self, what: str, lock: HeldLock, error: ZenMLTUIError) -> None:
+        """A plan or apply gave up on another run's lock: the lock's holder in the header,
+        the Server tab and the log, and the question: wait for it longer, or give up."""
+        self._lock = lock
+        self.update_topbar()
+        self.server_pane.show_lock(lock)
+        self.plan_pane.write_log(f"{what} failed: {error.one_line()}")
+        self.plan_summary(Text(visible(f"{what}: {lock.badge()}"), style="bold red"))
+        self.refresh_runs()
+        request = self._request
+        if request is None:
+            return
+        environment = request[1]
+
+        def answer(wait: bool | None) -> None:
+            if wait and not self.running and environment == self.env:
+                self.running = what
+                if what == "plan":
+                    self.plan_pane.started(environment)
+                self.plan_summary(Text(f"waiting for the lock of {environment}… (f8 cancels)"))
+                self._terraform(*request, lock_timeout=LOCK_WAIT)
+                return
+            self.notify(
+                f"{error.message}\n{error.hint}".strip(),
+                title=f"{what}: gave up waiting for the lock",
+                severity="warning",
+                timeout=12,
+            )
+
+        from zenml_tui.ui.screens.lock import LockPrompt
+
+        self.push_screen(LockPrompt(environment, what, lock, LOCK_WAIT), answer)
 
     def refresh_runs(self) -> None:
         if not self._panes_ready:
@@ -724,11 +827,32 @@ class ZenMLApp(App[None]):
         if self._refreshing or self.offline:
             return  # never overlapping refreshes
         self._refreshing = True
-        self._server_worker(self.env)
+        check_lock = not self.running and time.monotonic() >= self._lock_next
+        if check_lock:
+            self._lock_next = time.monotonic() + self.lock_check_seconds
+        self._server_worker(self.env, check_lock)
+
+    def _check_lock(self, environment: str) -> tuple[bool, HeldLock | None]:
+        """(checked, the lock another run holds): skipped while this app runs Terraform,
+        and where the state cannot be reached (the runs that need it say why)."""
+        from zenml_tui.ops import locks
+
+        if not self._terraform_busy.acquire(blocking=False):
+            return False, None
+        try:
+            return True, asyncio.run(locks.held(self.session, environment))
+        except (ZenMLTUIError, OSError):
+            return False, None
+        finally:
+            self._terraform_busy.release()
 
     @work(thread=True, exclusive=True, group="server")
-    def _server_worker(self, environment: str) -> None:
+    def _server_worker(self, environment: str, check_lock: bool = False) -> None:
+        """The server's status and, with `check_lock`, who holds the state's lock."""
         from zenml_tui.ops.drift import status
+
+        checked, lock = self._check_lock(environment) if check_lock else (False, None)
+        seen: dict[str, Any] = {"lock": lock, "lock_checked": checked}
 
         def starting() -> None:
             self.post_message(
@@ -740,12 +864,13 @@ class ZenMLApp(App[None]):
                 self.session, environment, start=True, on_starting=starting, timeout=POLL_TIMEOUT
             )
         except ZenMLTUIError as exc:
-            self.post_message(ServerState(environment, None, exc.one_line(), kind=exc.kind))
+            self.post_message(ServerState(environment, None, exc.one_line(), kind=exc.kind, **seen))
             return
         except Exception as exc:  # a server that answers nonsense is "down" too
-            self.post_message(ServerState(environment, None, f"{type(exc).__name__}: {exc}"))
+            problem = f"{type(exc).__name__}: {exc}"
+            self.post_message(ServerState(environment, None, problem, **seen))
             return
-        self.post_message(ServerState(environment, report))
+        self.post_message(ServerState(environment, report, **seen))
 
     @on(ServerState)
     @_while_running
@@ -766,7 +891,10 @@ class ZenMLApp(App[None]):
             delay = REFRESH_SECONDS
             self._server_text = f"connected (ZenML {message.report.version})"
         self._next_refresh = time.monotonic() + delay
+        if message.lock_checked:
+            self._lock = message.lock
         self.server_pane.show(message.report, message.problem)
+        self.server_pane.show_lock(self._lock)
         self.update_topbar()
 
     # -- help and quitting ------------------------------------------------------------------
@@ -776,7 +904,8 @@ class ZenMLApp(App[None]):
             ("f5 / p", "plan the environment"),
             ("f6 / a", "apply the reviewed plan (asks first)"),
             ("f7", "plan every environment: a matrix; enter on a cell opens its review"),
-            ("f8", "cancel the running plan or apply"),
+            ("f8", "cancel the running plan or apply (or its wait for a lock)"),
+            ("w / esc", "when another run holds the state's lock: wait for it / give up"),
             ("ctrl+s", "save the edited layer"),
             ("1 2 3 4", "Config, Plan, Runs, Server tabs"),
             ("f3", "show or hide the scope tree (hidden below 110 columns)"),

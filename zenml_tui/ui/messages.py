@@ -12,6 +12,7 @@ from zenml_tui.errors import Kind, ZenMLTUIError
 if TYPE_CHECKING:
     from zenml_tui.ops.drift import StatusReport
     from zenml_tui.ops.history import Run
+    from zenml_tui.ops.locks import HeldLock
     from zenml_tui.ops.plan_all import EnvPlan
     from zenml_tui.ops.plans import ApplyOutcome, PlanOutcome
     from zenml_tui.platform.engine import ScopeResult
@@ -58,6 +59,8 @@ class ServerState(Message):
     problem: str = ""
     starting: bool = False
     kind: Kind | None = None  # what went wrong, when it did
+    lock: HeldLock | None = None  # another run's lock on the state, when it was checked
+    lock_checked: bool = False
 
 
 @dataclass

@@ -18,9 +18,13 @@ COLORS = {
 
 
 class TopBar(Static):
-    """`acme-ml  ▌ prod PROTECTED ▐  server: connected (ZenML 0.98.0)`"""
+    """`acme-ml  ▌ prod PROTECTED ▐  server: connected (ZenML 0.98.0)  locked by …`"""
 
-    def show(self, platform: str, env: str, color: str, protected: bool, server: str) -> None:
+    def show(
+        self, platform: str, env: str, color: str, protected: bool, server: str, lock: str = ""
+    ) -> None:
+        """`lock`: another run's lock on the state (`locked by ana@build-7 (apply, 12 s)`),
+        as a badge after the server's state."""
         text = Text()
         text.append(f" {platform} ", style="bold")
         text.append("  ")
@@ -29,4 +33,7 @@ class TopBar(Static):
         text.append("   server: ")
         good = server.startswith("connected")
         text.append(("● " if good else "○ ") + server, style="green" if good else "yellow")
+        if lock:
+            text.append("   ")
+            text.append(f" {lock} ", style="bold black on yellow")
         self.update(text)

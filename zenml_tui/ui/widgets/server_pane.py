@@ -1,5 +1,6 @@
 """The Server tab: live stacks, components and connectors of the environment's ZenML
-server, which this platform manages, and drift."""
+server, which this platform manages, and drift; and who holds the state's lock, when
+another run does."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from zenml_tui.textsafe import line
 
 if TYPE_CHECKING:
     from zenml_tui.ops.drift import StatusReport
+    from zenml_tui.ops.locks import HeldLock
 
 
 class ServerPane(Vertical):
@@ -22,12 +24,25 @@ class ServerPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("connecting…", id="server-state")
+        lock = Static("", id="server-lock")
+        lock.display = False  # shown while another run holds the state's lock
+        yield lock
         yield DataTable(id="objects", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.query_one("#objects", DataTable).add_columns(
             "kind", "name", "type", "managed", "drift"
         )
+
+    def show_lock(self, lock: HeldLock | None) -> None:
+        """Another run's lock on the environment's state (its holder, operation, age and
+        ID), or nothing when it is free."""
+        shown = self.query_one("#server-lock", Static)
+        shown.display = lock is not None
+        if lock is not None:
+            text = Text(line(f"state {lock.badge()}"), style="bold black on yellow")
+            text.append(line(f"  lock {lock.id or '(no ID)'}"), style="yellow")
+            shown.update(text)
 
     def show(self, report: StatusReport | None, problem: str) -> None:
         state = self.query_one("#server-state", Static)
