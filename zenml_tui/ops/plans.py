@@ -253,7 +253,21 @@ async def select_workspace(
         await wd.select_workspace(envdef.workspace, env)
     except OSError as exc:
         raise file_error(exc, f"prepare the Terraform working directory of {environment}") from None
+    await _read_infrastructure(session, environment, ctx)
     return envdef.workspace
+
+
+async def _read_infrastructure(session: Session, environment: str, ctx: RunContext) -> None:
+    """Read the environment's infrastructure state outputs for the editor's preview (which
+    never pulls a remote state itself); a failure is said, not fatal to the switch."""
+    from zenml_tui.ops import infra
+
+    try:
+        await infra.refresh(session, environment, ctx)
+    except ZenMLTUIError as exc:
+        if exc.kind is Kind.CANCELLED:
+            raise
+        ctx.event({"type": "zenml_tui", "@level": "warn", "@message": exc.one_line()})
 
 
 LOCK_RETRY = 2.0  # seconds between attempts while another run holds the lock
