@@ -27,6 +27,7 @@ from zenml_tui.fsutil import make_private, write_atomic
 from zenml_tui.ops import confirm
 from zenml_tui.ops.context import RunContext
 from zenml_tui.ops.session import Session
+from zenml_tui.ops.tfenv import backend_run, withheld_variables
 from zenml_tui.platform.backends import BackendRun
 from zenml_tui.platform.definition import Scope
 from zenml_tui.platform.infrastate import InfraValues, StateUnreadable, from_state
@@ -50,8 +51,6 @@ T = TypeVar("T")
 
 
 def _backend(session: Session, environment: str) -> BackendRun:
-    from zenml_tui.ops.plans import backend_run
-
     return backend_run(session, environment, "infrastructure")
 
 
@@ -121,8 +120,6 @@ async def read(
         return None
     wd = _workdir(session, environment, ctx.attach(session.terraform()), reader=True)
     workspace = session.environment(environment).workspace
-    from zenml_tui.ops.plans import withheld_variables
-
     env = wd.environment({}, withheld_variables(session))
     source = _source(session, environment, backend)
     try:
@@ -323,8 +320,6 @@ async def _init(wd: Workdir, env: dict[str, str], environment: str, engine: Engi
 async def _prepared(
     session: Session, environment: str, ctx: RunContext, modules: Path | None
 ) -> tuple[Workdir, dict[str, str], str]:
-    from zenml_tui.ops.plans import withheld_variables
-
     engine = ctx.attach(session.terraform())
     wd = _workdir(session, environment, engine, reader=False, modules=modules)
     workspace = session.environment(environment).workspace

@@ -28,8 +28,7 @@ from zenml_tui.ops.config import tfvars_text
 from zenml_tui.ops.context import EventSink, RunContext
 from zenml_tui.ops.servers import connect, explained, terraform_credentials
 from zenml_tui.ops.session import Session
-from zenml_tui.platform.backends import SECRET_REF, BackendRun
-from zenml_tui.platform.backends import resolve as resolve_backend
+from zenml_tui.ops.tfenv import backend_run, secret_values, withheld_variables
 from zenml_tui.server.rest import ZenMLClient, ZenMLError
 from zenml_tui.terraform.engines import Engine, Result
 from zenml_tui.terraform.plan import ABSENT, SENSITIVE, UNKNOWN, AttrDiff, PlanModel, ResourceChange
@@ -98,32 +97,6 @@ def _workdir(session: Session, environment: str, engine: Engine) -> Workdir:
     return Workdir(session.platform.state_dir, envdef.provider, engine, modules_dir(), backend)
 
 
-def backend_run(session: Session, environment: str, purpose: str = "registration") -> BackendRun:
-    """The environment's backend for one run, its secrets read from their variables."""
-    envdef = session.environment(environment)
-    spec = envdef.backend if purpose == "registration" else envdef.infrastructure_backend
-    declared = session.platform.spec.secrets
-    names = {m[1] for v in spec.config.values() if (m := SECRET_REF.match(v)) and m[1] in declared}
-    values = _secret_values(session, names, f"the {spec.type} backend of '{environment}'")
-    return resolve_backend(spec.type, dict(spec.config), session.platform.name, purpose, values)
-
-
-def _secret_values(session: Session, names: set[str], needed_by: str) -> dict[str, str | None]:
-    """The values of the declared secrets `names`, from their variables; SECRETS_MISSING
-    naming each one not set."""
-    declared = session.platform.spec.secrets
-    missing = sorted(
-        f"{n} (${declared[n].env})" for n in names if declared[n].env not in os.environ
-    )
-    if missing:
-        raise ZenMLTUIError(
-            f"{needed_by} needs these secrets in the environment: {', '.join(missing)}",
-            kind=Kind.SECRETS_MISSING,
-            hint="export them and try again",
-        )
-    return {n: os.environ[declared[n].env] for n in sorted(names)}
-
-
 @dataclass
 class _Prepared:
     workdir: Workdir
@@ -134,18 +107,9 @@ class _Prepared:
     client: ZenMLClient
 
 
-def withheld_variables(session: Session) -> frozenset[str]:
-    """Variables Terraform and the provider never see: every secret's variable and every
-    remote server's API key variable (the secrets an environment uses reach Terraform in
-    TF_VAR_secrets, its server's credentials as ZENML_SERVER_URL and ZENML_API_TOKEN)."""
-    spec = session.platform.spec
-    keys = {e.server.api_key_env for e in spec.environments.values() if e.server != "local"}
-    return frozenset({s.env for s in spec.secrets.values()} | keys)
-
-
 def _secrets_environment(session: Session, environment: str, text: str) -> dict[str, str]:
     """TF_VAR_secrets with the values of the secrets the tfvars reference."""
-    values = _secret_values(session, set(_SECRET_MARK.findall(text)), f"'{environment}'")
+    values = secret_values(session, set(_SECRET_MARK.findall(text)), f"'{environment}'")
     return {"TF_VAR_secrets": json.dumps(values)}
 
 
