@@ -233,6 +233,24 @@ def build_parser(detailed: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--show", metavar="ID", help="print one run's record and event log")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser(
+        "infra", help="the infrastructure root (modules/base_infra) and its state's outputs"
+    )
+    infra_sub = p.add_subparsers(dest="infra_command", metavar="ACTION", required=True)
+    for name, text in (
+        ("plan", "plan the environment's infrastructure root in its own state"),
+        ("apply", "apply that plan; its outputs then feed infrastructure:"),
+        ("outputs", "the infrastructure state's outputs the layers get, and what is left out"),
+    ):
+        sp = infra_sub.add_parser(name, help=text)
+        _add_platform(sp)
+        _add_engine(sp)
+        sp.add_argument("--env", required=True, metavar="ENV")
+        if name == "apply":
+            _add_confirm(sp)
+        if name == "outputs":
+            sp.add_argument("--json", action="store_true", help="machine-readable output")
+
     p = sub.add_parser("server", help="the local ZenML server of the platform")
     server_sub = p.add_subparsers(dest="server_command", metavar="ACTION", required=True)
     for name, text in (
@@ -755,7 +773,50 @@ def cmd_provider(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_infra(args: argparse.Namespace) -> int:
+    """The infrastructure step: plan/apply modules/base_infra, or show what its state
+    gives the layers (sensitive outputs are never read)."""
+    from zenml_tui.ops import infra
+    from zenml_tui.ops.context import RunContext
+
+    session = _session(args)
+    ctx = RunContext(_progress)
+    if args.infra_command == "outputs":
+        values = _run(ctx, infra.refresh(session, args.env, ctx))
+        if args.json:
+            data = {
+                "source": values.source if values else None,
+                "outputs": values.values() if values else {},
+                "left_out": list(values.notes) if values else [],
+            }
+            print(json.dumps(data, indent=2))
+            return EXIT_OK
+        if values is None:
+            print(f"{args.env}: no infrastructure state; infrastructure: comes from the layers")
+            return EXIT_OK
+        print(visible(f"{args.env}: from infrastructure state {values.source}"))
+        for o in values.outputs:
+            print(visible(f"  infrastructure.{o.name} = {json.dumps(o.value)}"))
+        for note in values.notes:
+            print(visible(f"  {note}"))
+        return EXIT_OK
+    if args.infra_command == "plan":
+        outcome = _run(ctx, infra.plan(session, args.env, ctx))
+        print(f"infrastructure plan of {args.env}: {outcome.message or 'done'}")
+        if outcome.has_changes:
+            print(f"apply it: zenml-tui infra apply --env {args.env}")
+        return EXIT_OK
+    typed = _typed_confirmation(args, session, "apply the infrastructure of")
+    if typed == "":
+        raise ZenMLTUIError("not confirmed: nothing was changed", kind=Kind.NOT_CONFIRMED)
+    values = _run(ctx, infra.apply(session, args.env, ctx, confirm_env=typed))
+    names = ", ".join(o.name for o in values.outputs) if values else "none"
+    print(f"infrastructure of {args.env} applied; outputs fed to infrastructure: {names}")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "infra": cmd_infra,
     "validate": cmd_validate,
     "render": cmd_render,
     "explain": cmd_explain,

@@ -31,6 +31,7 @@ class Kind(StrEnum):
     SERVER_AUTH = "server refused the credentials"
     SERVER_ERROR = "server error"  # the server answered with an error
     ENGINE = "terraform unavailable"  # Terraform could not be started at all
+    PROVIDER_UNAVAILABLE = "provider unavailable"  # a provider init cannot install here
     TERRAFORM = "terraform error"  # a Terraform command failed
     LOCK_HELD = "state locked"  # another run holds the state lock
     NOT_FOUND = "not found"  # a path, run or object that does not exist

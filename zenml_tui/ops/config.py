@@ -3,6 +3,7 @@ it for Terraform, explain where a value comes from."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,10 +44,13 @@ def cached_flavors(session: Session) -> FlavorSchemas | None:
 def validate(session: Session, flavors: FlavorSchemas | None = None) -> list[Diagnostic]:
     """Every layer of every scope, plus each environment's projection onto the module,
     plus (given the server's flavor schemas, e.g. from the cache) every component."""
+    from zenml_tui.ops.infra import feed
     from zenml_tui.platform.flavorcheck import check_environment
     from zenml_tui.platform.render import build_tfvars
 
     errors = list(session.load_errors)
+    for env in session.platform.spec.environments:
+        feed(session, env, remote=False)  # a local infrastructure state; remote as cached
     with session.lock:
         for env in session.platform.spec.environments:
             _, env_errors = build_tfvars(session.layering, env)
@@ -64,8 +68,13 @@ def merge_scope(
     buffers: dict[Path, str] | None = None,
 ) -> ScopeResult:
     """The merged scope (raises ScopeError for unknown names); `buffers` are unsaved
-    texts of layer files that replace what is on disk."""
-    return preview(session, session.scope(environment, team, project), buffers)
+    texts of layer files that replace what is on disk. Reads the environment's
+    infrastructure state first (ops/infra.py: cached, so rarely)."""
+    from zenml_tui.ops.infra import feed
+
+    scope = session.scope(environment, team, project)
+    feed(session, environment)
+    return preview(session, scope, buffers)
 
 
 def preview(
@@ -75,7 +84,14 @@ def preview(
     flavors: FlavorSchemas | None = None,
 ) -> ScopeResult:
     """What the editor shows: the scope merged from the files and the unsaved buffers,
-    its errors, and (given the server's flavor schemas) its components checked."""
+    its errors, and (given the server's flavor schemas) its components checked. Never
+    pulls a remote infrastructure state (the keystroke path); reads a local one once
+    per change of its file."""
+    from zenml_tui.ops.infra import feed
+
+    # on failure the values as last read: a plan or a render says what is wrong
+    with contextlib.suppress(ZenMLTUIError):
+        feed(session, scope.environment, remote=False)
     with session.lock:
         result = session.layering.scope(scope, buffers)
     if flavors and not result.errors:
@@ -94,10 +110,13 @@ def error_lines(errors: list[Diagnostic], root: Path) -> list[str]:
 
 
 def tfvars(session: Session, environment: str) -> tuple[dict[str, Any], list[Diagnostic]]:
-    """Exactly the variables Terraform receives for the environment, and the errors."""
+    """Exactly the variables Terraform receives for the environment (its infrastructure
+    state's outputs included), and the errors."""
+    from zenml_tui.ops.infra import feed
     from zenml_tui.platform.render import build_tfvars
 
     session.scope(environment)
+    feed(session, environment)
     with session.lock:
         data, errors = build_tfvars(session.layering, environment)
     return data, sorted(dedupe([*session.load_errors, *errors]), key=sort_key)

@@ -29,9 +29,9 @@ from zenml_tui.ops.context import EventSink, RunContext
 from zenml_tui.ops.gitinfo import operator, platform_commit
 from zenml_tui.ops.servers import connect, explained, terraform_credentials
 from zenml_tui.ops.session import Session
-from zenml_tui.platform.backends import SECRET_REF, BackendRun
+from zenml_tui.ops.tfenv import backend_of, backend_run, secret_values, withheld_variables
+from zenml_tui.platform.backends import BackendRun
 from zenml_tui.platform.backends import describe as describe_backend
-from zenml_tui.platform.backends import resolve as resolve_backend
 from zenml_tui.server.rest import ZenMLClient, ZenMLError
 from zenml_tui.terraform.engines import Engine, Result
 from zenml_tui.terraform.plan import ABSENT, SENSITIVE, UNKNOWN, AttrDiff, PlanModel, ResourceChange
@@ -103,52 +103,6 @@ def _workdir(
     return Workdir(session.platform.state_dir, envdef.provider, engine, modules_dir(), backend)
 
 
-def backend_run(session: Session, environment: str, purpose: str = "registration") -> BackendRun:
-    """The environment's backend for one run, its secrets read from their variables."""
-    envdef = session.environment(environment)
-    spec = envdef.backend if purpose == "registration" else envdef.infrastructure_backend
-    return backend_of(session, environment, spec.type, dict(spec.config), purpose)
-
-
-def backend_of(
-    session: Session,
-    environment: str,
-    kind: str,
-    config: dict[str, str],
-    purpose: str = "registration",
-) -> BackendRun:
-    """A backend of that type and configuration (as platform.yaml writes it) for one run
-    of the environment, its secrets read from their variables."""
-    declared = session.platform.spec.secrets
-    refs = {m[1] for v in config.values() if (m := SECRET_REF.match(v))}
-    undeclared = sorted(refs - set(declared))
-    if undeclared:
-        raise ZenMLTUIError(
-            f"the {kind} backend of '{environment}' needs secrets that platform.yaml no "
-            f"longer declares: {', '.join(undeclared)}",
-            kind=Kind.SECRETS_MISSING,
-            hint="declare them under secrets: again",
-        )
-    values = _secret_values(session, refs, f"the {kind} backend of '{environment}'")
-    return resolve_backend(kind, config, session.platform.name, purpose, values)
-
-
-def _secret_values(session: Session, names: set[str], needed_by: str) -> dict[str, str | None]:
-    """The values of the declared secrets `names`, from their variables; SECRETS_MISSING
-    naming each one not set."""
-    declared = session.platform.spec.secrets
-    missing = sorted(
-        f"{n} (${declared[n].env})" for n in names if declared[n].env not in os.environ
-    )
-    if missing:
-        raise ZenMLTUIError(
-            f"{needed_by} needs these secrets in the environment: {', '.join(missing)}",
-            kind=Kind.SECRETS_MISSING,
-            hint="export them and try again",
-        )
-    return {n: os.environ[declared[n].env] for n in sorted(names)}
-
-
 @dataclass
 class _Prepared:
     workdir: Workdir
@@ -159,18 +113,9 @@ class _Prepared:
     client: ZenMLClient
 
 
-def withheld_variables(session: Session) -> frozenset[str]:
-    """Variables Terraform and the provider never see: every secret's variable and every
-    remote server's API key variable (the secrets an environment uses reach Terraform in
-    TF_VAR_secrets, its server's credentials as ZENML_SERVER_URL and ZENML_API_TOKEN)."""
-    spec = session.platform.spec
-    keys = {e.server.api_key_env for e in spec.environments.values() if e.server != "local"}
-    return frozenset({s.env for s in spec.secrets.values()} | keys)
-
-
 def _secrets_environment(session: Session, environment: str, text: str) -> dict[str, str]:
     """TF_VAR_secrets with the values of the secrets the tfvars reference."""
-    values = _secret_values(session, set(_SECRET_MARK.findall(text)), f"'{environment}'")
+    values = secret_values(session, set(_SECRET_MARK.findall(text)), f"'{environment}'")
     return {"TF_VAR_secrets": json.dumps(values)}
 
 
@@ -428,7 +373,21 @@ async def select_workspace(
         await wd.select_workspace(envdef.workspace, env)
     except OSError as exc:
         raise file_error(exc, f"prepare the Terraform working directory of {environment}") from None
+    await _read_infrastructure(session, environment, ctx)
     return envdef.workspace
+
+
+async def _read_infrastructure(session: Session, environment: str, ctx: RunContext) -> None:
+    """Read the environment's infrastructure state outputs for the editor's preview (which
+    never pulls a remote state itself); a failure is said, not fatal to the switch."""
+    from zenml_tui.ops import infra
+
+    try:
+        await infra.refresh(session, environment, ctx)
+    except ZenMLTUIError as exc:
+        if exc.kind is Kind.CANCELLED:
+            raise
+        ctx.event({"type": "zenml_tui", "@level": "warn", "@message": exc.one_line()})
 
 
 LOCK_RETRY = 2.0  # seconds between attempts while another run holds the lock
@@ -525,10 +484,10 @@ async def _plan(session: Session, environment: str, ctx: RunContext, destroy: bo
     if result.retcode == 0 and not drifted:  # nothing to review: the stream says it all
         model = PlanModel.from_events(result.events)
     else:
-        secret_values = set(json.loads(prep.env.get("TF_VAR_secrets", "{}")).values())
+        masked = set(json.loads(prep.env.get("TF_VAR_secrets", "{}")).values())
         try:
             text = await prep.workdir.show(prep.env, plan_path)
-            model = read_plan(text, secret_values)
+            model = read_plan(text, masked)
         except ZenMLTUIError as exc:
             run.finish(RunOutcome.FAILED, str(exc))
             store.save(run)
@@ -575,8 +534,8 @@ async def _adopt(
         text = await prep.workdir.show(prep.env, scratch)
     finally:
         scratch.unlink(missing_ok=True)
-    secret_values = set(json.loads(prep.env.get("TF_VAR_secrets", "{}")).values())
-    addresses = adopt.imports(read_plan(text, secret_values), found)
+    masked = set(json.loads(prep.env.get("TF_VAR_secrets", "{}")).values())
+    addresses = adopt.imports(read_plan(text, masked), found)
     if addresses:
         adopt.write_imports(prep.workdir.root, addresses)
 

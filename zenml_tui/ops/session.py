@@ -14,6 +14,7 @@ from zenml_tui.platform.definition import Environment, Platform, Scope, find_pla
 
 if TYPE_CHECKING:  # imported where used: the app's first frame needs none of them
     from zenml_tui.platform.engine import PlatformEngine
+    from zenml_tui.platform.infrastate import InfraValues
     from zenml_tui.terraform.engines import Engine
 
 DEFAULT_SERVER_TIMEOUT = 30.0
@@ -43,6 +44,11 @@ class Session:
     _layering: PlatformEngine | None = field(default=None, repr=False)
     # a remote backend's state as last pulled, per environment: (monotonic time, JSON)
     pulled: dict[str, tuple[float, str]] = field(default_factory=dict, repr=False)
+    # each environment's infrastructure state outputs as last read (ops/infra.py): what
+    # they were read from (a local state's mtime and size, or a pull's time) and them
+    infra: dict[str, tuple[object, InfraValues | None]] = field(default_factory=dict, repr=False)
+    # one read of an infrastructure state at a time (the merge thread and a plan's worker)
+    infra_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def layering(self) -> PlatformEngine:

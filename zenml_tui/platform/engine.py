@@ -18,8 +18,9 @@ from zenml_tui.platform import files
 from zenml_tui.platform.definition import Platform, Scope
 from zenml_tui.platform.errors import dedupe_locations
 from zenml_tui.platform.incremental import patch_one_line
+from zenml_tui.platform.infrastate import PROVENANCE_OP, InfraValues
 from zenml_tui.platform.interpolate import ResolveCache, resolve
-from zenml_tui.platform.merge import LayerMerge
+from zenml_tui.platform.merge import LayerMerge, overlay
 from zenml_tui.platform.nodes import (
     HAS_REQUIRED,
     LIST,
@@ -61,6 +62,8 @@ class LayerDoc:
     memo: dict[int, Any] = field(default_factory=dict)  # LayerMerge.fresh results by LNode id
     incremental: bool = False  # built by the one-line fast path, not a full parse
     version: int = field(default_factory=lambda: next(_versions))
+    # a layer of data, not of a file: an environment's infrastructure state outputs
+    infra: InfraValues | None = None
 
 
 @dataclass
@@ -106,6 +109,25 @@ class PlatformEngine:
         self._prefix: dict[tuple[int, ...], tuple[MNode | None, list[Diagnostic]]] = {}
         self._scopes: dict[tuple[Scope, tuple[int, ...]], ScopeResult] = {}
         self._resolved = ResolveCache()
+        self._infra: dict[str, LayerDoc] = {}  # environment -> its infrastructure layer
+
+    # -- the infrastructure state ---------------------------------------------------------
+    def set_infrastructure(self, environment: str, values: InfraValues | None) -> bool:
+        """Feed an environment's infrastructure state outputs (None: it has none), read
+        by the caller: the layer `infra:<env>` right above base (docs/infrastructure.md).
+        True when that changes what the environment's scopes merge."""
+        old = self._infra.get(environment)
+        if values is None or not values.outputs:
+            return self._infra.pop(environment, None) is not None
+        if old is not None and old.infra == values:
+            return False
+        ref = LayerRef("infra", environment)
+        self._infra[environment] = LayerDoc(ref, Path(values.source), None, [], False, infra=values)
+        return True
+
+    def infrastructure(self, environment: str) -> InfraValues | None:
+        doc = self._infra.get(environment)
+        return doc.infra if doc is not None else None
 
     # -- layers ---------------------------------------------------------------------------
     def layer(self, ref: LayerRef, buffers: dict[Path, str] | None = None) -> LayerDoc:
@@ -175,6 +197,9 @@ class PlatformEngine:
     def scope(self, scope: Scope, buffers: dict[Path, str] | None = None) -> ScopeResult:
         refs = self.platform.layers_for(scope)
         docs = [self.layer(r, buffers) for r in refs]
+        infra = self._infra.get(scope.environment)
+        if infra is not None:
+            docs.insert(1, infra)
         versions = tuple(d.version for d in docs)
         cached = self._scopes.get((scope, versions))
         if cached is not None:
@@ -198,7 +223,8 @@ class PlatformEngine:
         errors.extend(ref_errors)
         required = self._required_errors(tree, scope, docs)
         errors.extend(required)
-        layers_hint = ", ".join(str(self._rel(d.path)) for d in docs[1:]) or str(
+        files = [d for d in docs if d.infra is None]
+        layers_hint = ", ".join(str(self._rel(d.path)) for d in files[1:]) or str(
             self._rel(docs[0].path)
         )
         # the merged check repeats what a layer check already located: keep the layer's
@@ -222,6 +248,7 @@ class PlatformEngine:
         n = len(docs)
         start, node = 0, None
         errors: list[Diagnostic] = []
+        shared = 3 + sum(1 for d in docs if d.infra is not None)  # base<infra<env<team
         for k in range(n, 0, -1):
             hit = self._prefix.get(tuple(d.version for d in docs[:k]))
             if hit is not None:
@@ -230,11 +257,19 @@ class PlatformEngine:
                 break
         for k in range(start, n):
             d = docs[k]
-            if d.tree is not None:
+            if d.infra is not None:
+                values = d.infra
+                node = overlay(
+                    node,
+                    "infrastructure",
+                    [(o.name, o.value, Mark(values.source, o.line, o.col)) for o in values.outputs],
+                    Prov(d.ref.label, Mark(values.source, 1, 1), PROVENANCE_OP, "{…}"),
+                )
+            elif d.tree is not None:
                 lm = LayerMerge(d.ref, d.memo)
                 node = lm.merge_root(node, d.tree)
                 errors.extend(lm.errors)
-            if k < 3 and not any(x.from_buffer for x in docs[: k + 1]):  # shared prefixes
+            if k < shared and not any(x.from_buffer for x in docs[: k + 1]):  # shared prefixes
                 if len(self._prefix) > 1024:
                     self._prefix.clear()
                 self._prefix[tuple(x.version for x in docs[: k + 1])] = (node, list(errors))
@@ -250,7 +285,8 @@ class PlatformEngine:
         if not tree.flags & HAS_REQUIRED:
             return []
         out: list[Diagnostic] = []
-        could = " or ".join(str(self._rel(d.path)) for d in docs[1:]) or "a higher layer"
+        files = [d for d in docs[1:] if d.infra is None]
+        could = " or ".join(str(self._rel(d.path)) for d in files) or "a higher layer"
 
         def visit(node: MNode, path: KeyPath) -> None:
             if not node.flags & HAS_REQUIRED:

@@ -273,3 +273,35 @@ def fold(
         node = lm.merge_root(node, tree)
         errors.extend(lm.errors)
     return node, errors
+
+
+def overlay(
+    lower: MNode | None, key: str, values: list[tuple[str, str, Mark]], prov: Prov
+) -> MNode:
+    """`lower` with `key.<name>` set to each (name, value, mark) of `values`: a layer made
+    of data rather than a file (the infrastructure state's outputs, docs/infrastructure.md).
+    Each value replaces what is below it, whatever its kind (the layer schema then says
+    what is wrong below); `prov` is the layer's own (its label, its source, its op)."""
+    root = lower if lower is not None and lower.kind == MAP else None
+    below = root.value.get(key) if root is not None else None
+    children = dict(below.value) if below is not None and below.kind == MAP else {}
+    for name, value, mark in values:
+        under = children.get(name)
+        children[name] = MNode(
+            SCALAR,
+            value,
+            Prov(prov.layer, mark, prov.op, None, under.prov if under else None, raw=value),
+            scalar_flags(value),
+        )
+    section_prov = Prov(prov.layer, prov.mark, "merged", "{…}", below.prov if below else None)
+    section = MNode(
+        MAP,
+        children,
+        section_prov,
+        child_flags(children),
+        below.deleted if below is not None and below.kind == MAP else None,
+    )
+    top = dict(root.value) if root is not None else {}
+    top[key] = section
+    top_prov = Prov(prov.layer, prov.mark, "merged", "{…}", root.prov if root else None)
+    return MNode(MAP, top, top_prov, child_flags(top), root.deleted if root else None)

@@ -13,6 +13,12 @@ Layout under the platform's state directory:
                                               data directory (data/<key>, TF_DATA_DIR)
     plugins/                                  the bundled provider's plugin directory
     terraformrc                               the CLI config when the user has none
+    terraform/infrastructure[+type]/...       the same for the infrastructure root
+                                              (modules/base_infra), its state under
+                                              infra-state/<workspace>/ (local backend)
+    terraform/infrastructure-reader[+type]/   a root of nothing but the infrastructure
+                                              backend: reads that state's outputs with
+                                              no provider to install
 
 Init is cached per module contents, provider source and engine.
 """
@@ -130,17 +136,27 @@ class Workdir:
         engine: Engine,
         bundled_modules: Path,
         backend: BackendRun = LOCAL,
+        *,
+        root_name: str = "platform",
+        copy_name: str | None = None,
+        states: str = "state",
+        declare_backend: bool = False,
     ) -> None:
+        """`root_name` is the module Terraform runs in, `copy_name` names the copy of
+        the modules (default: the provider source), `states` the local backend's
+        directory; `declare_backend` writes the backend block even for the local
+        backend (for a root that declares none, as modules/base_infra)."""
         self.state_dir = Path(state_dir)
         self.provider_source = provider_source
         self.engine = engine
         self.bundled_modules = bundled_modules
         self.backend = backend
+        self.declare_backend = declare_backend
         kind = "" if backend.local else f"+{backend.kind}"
-        self.base = self.state_dir / "terraform" / f"{provider_source}{kind}"
+        self.base = self.state_dir / "terraform" / f"{copy_name or provider_source}{kind}"
         self.modules = self.base / "modules"
-        self.root = self.modules / "platform"
-        self.workspaces = self.state_dir / "state"
+        self.root = self.modules / root_name
+        self.workspaces = self.state_dir / states
         self.plugin_dir = self.state_dir / "plugins"
         # Terraform's data directory (.terraform) and the init marker, per backend
         self.data = None if backend.local else self.base / "data" / backend.key
@@ -158,7 +174,7 @@ class Workdir:
             if not dst.is_file() or dst.read_bytes() != data:
                 write_atomic(dst, data)
         override = self.root / BACKEND_OVERRIDE
-        if not self.backend.local:
+        if not self.backend.local or self.declare_backend:
             text = f'terraform {{\n  backend "{self.backend.kind}" {{}}\n}}\n'
             if not override.is_file() or override.read_text() != text:
                 write_atomic(override, text)
