@@ -22,6 +22,7 @@ from textual.widgets import TextArea  # noqa: E402
 from zenml_tui.bundled import example_platform  # noqa: E402
 from zenml_tui.ui.app import ZenMLApp  # noqa: E402
 from zenml_tui.ui.screens.confirm import ConfirmApply  # noqa: E402
+from zenml_tui.ui.screens.matrix import PlanMatrix  # noqa: E402
 from zenml_tui.ui.widgets.config_pane import ConfigPane  # noqa: E402
 from zenml_tui.ui.widgets.plan_pane import PlanPane  # noqa: E402
 
@@ -81,6 +82,11 @@ async def shoot(root: Path) -> None:
         await pilot.pause(0.3)
         save(app, "server")
 
+        await pilot.press("f7")  # every environment: local is applied, the rest are new
+        await until(pilot, lambda: isinstance(app.screen, PlanMatrix) and app.running is None)
+        await pilot.pause(0.3)
+        save(app, "plan-all")
+
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
@@ -89,6 +95,13 @@ def main() -> int:
         rc = Path(tmp) / "terraformrc"
         rc.write_text("disable_checkpoint = true\n")
         os.environ["TF_CLI_CONFIG_FILE"] = str(rc)
+        for name in (  # placeholders, so that every environment can be planned
+            "ACME_GCP_DEV_SA_JSON",
+            "ACME_GCP_STAGING_SA_JSON",
+            "ACME_GCP_PROD_WIF_CONFIG",
+            "ACME_MLFLOW_TRACKING_TOKEN",
+        ):
+            os.environ.setdefault(name, '{"type": "placeholder"}')
         try:
             asyncio.run(shoot(root))
         finally:
