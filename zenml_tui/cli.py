@@ -404,17 +404,9 @@ def cmd_server(args: argparse.Namespace) -> int:
     return EXIT_OK if st.running and not st.key_refused else EXIT_ERROR
 
 
-_SYMBOL = {
-    "create": "+",
-    "import": "<-",
-    "update": "~",
-    "replace": "-/+",
-    "delete": "-",
-    "read": "<=",
-}
-
-
 def _print_review(model: PlanModel, env: str) -> None:
+    from zenml_tui.ops.plans import SYMBOL
+
     groups = model.by_action()
     for action in ("create", "import", "update", "replace", "delete", "read"):
         items = groups.get(action) or []
@@ -424,7 +416,7 @@ def _print_review(model: PlanModel, env: str) -> None:
         for change in items:
             reason = f"  [{change.reason}]" if change.reason and action == "replace" else ""
             adopted = f"  (object {change.importing})" if change.importing else ""
-            print(line(f"  {_SYMBOL[action]} {change.address}{reason}{adopted}"))
+            print(line(f"  {SYMBOL[action]} {change.address}{reason}{adopted}"))
             if action in ("update", "replace", "import"):
                 for d in change.diffs():
                     mark = "  # forces replacement" if d.forces_replace else ""

@@ -19,20 +19,19 @@ import json
 from collections.abc import Iterable, Sequence
 
 from zenml_tui.ops.plan_all import COLUMNS, EnvPlan
-from zenml_tui.terraform.plan import ABSENT, SENSITIVE, UNKNOWN, PlanModel, ResourceChange
+from zenml_tui.terraform.plan import (
+    ABSENT,
+    SENSITIVE,
+    SYMBOL,
+    UNKNOWN,
+    PlanModel,
+    ResourceChange,
+)
 from zenml_tui.textsafe import line
 
 BUDGET = 60_000  # characters of diff detail in one comment (GitHub's limit is 65,536)
 VALUE_LIMIT = 120  # characters of one value shown
 ORDER = ("create", "import", "update", "replace", "delete", "read")
-_SYMBOL = {
-    "create": "+",
-    "import": "<-",
-    "update": "~",
-    "replace": "-/+",
-    "delete": "-",
-    "read": "<=",
-}
 
 
 def code(text: str) -> str:
@@ -44,9 +43,9 @@ def code(text: str) -> str:
 def _value(value: object) -> str:
     if value is ABSENT:
         return "<i>(none)</i>"
-    if value is SENSITIVE or value == SENSITIVE:
+    if value == SENSITIVE:
         return "<i>(sensitive)</i>"
-    if value is UNKNOWN or value == UNKNOWN:
+    if value == UNKNOWN:
         return "<i>(known after apply)</i>"
     text = json.dumps(value, ensure_ascii=False)
     if len(text) > VALUE_LIMIT:
@@ -85,7 +84,7 @@ def _diff_table(change: ResourceChange) -> str:
 
 
 def _change(change: ResourceChange, action: str, budget: _Budget) -> str:
-    head = f"{_SYMBOL.get(action, '')} {code(change.address)}".strip()
+    head = f"{SYMBOL.get(action, '')} {code(change.address)}".strip()
     if action == "replace" and change.reason:
         head += f" ({html.escape(line(change.reason))})"
     if change.importing:

@@ -46,9 +46,9 @@ class EnvPlan:
         model = self.outcome.model if self.outcome is not None else None
         if model is None:
             return {}
-        counts = {a: model.counts.get(a, 0) for a in ("create", "import", *COLUMNS[1:4])}
-        counts["drift"] = len(model.drift)
-        return counts
+        counts = model.counts  # computed from the changes on each use: once here
+        shown = {a: counts.get(a, 0) for a in ("create", "import", *COLUMNS[1:4])}
+        return {**shown, "drift": len(model.drift)}
 
     @property
     def status(self) -> str:

@@ -34,7 +34,15 @@ from zenml_tui.platform.backends import BackendRun
 from zenml_tui.platform.backends import describe as describe_backend
 from zenml_tui.server.rest import ZenMLClient, ZenMLError
 from zenml_tui.terraform.engines import Engine, Result
-from zenml_tui.terraform.plan import ABSENT, SENSITIVE, UNKNOWN, AttrDiff, PlanModel, ResourceChange
+from zenml_tui.terraform.plan import (
+    ABSENT,
+    SENSITIVE,
+    SYMBOL,
+    UNKNOWN,
+    AttrDiff,
+    PlanModel,
+    ResourceChange,
+)
 from zenml_tui.terraform.planread import read_plan
 from zenml_tui.terraform.progress import ApplyProgress
 from zenml_tui.terraform.runs import (
@@ -50,6 +58,7 @@ from zenml_tui.terraform.workdir import Workdir
 __all__ = [
     "ABSENT",
     "SENSITIVE",
+    "SYMBOL",
     "UNKNOWN",
     "ApplyOutcome",
     "AttrDiff",
@@ -215,16 +224,9 @@ async def _state_in(
 ) -> str:
     """The environment's state in the backend `used` (initialised for it, needing no
     server)."""
-    from zenml_tui.provider.mirror import plugin_dir_for
-
-    envdef = session.environment(environment)
     backend = backend_of(session, environment, used.type, used.config)
-    wd = _workdir(session, environment, ctx.attach(session.terraform()), backend)
-    env = wd.environment({}, withheld_variables(session))
-    bundled = envdef.provider == "bundled"
-    await wd.init(env, plugin_dir_for(session.platform.state_dir) if bundled else None)
-    await wd.select_workspace(envdef.workspace, env)
-    return await _state_text(wd, envdef.workspace, env)
+    wd, env = await prepared_workdir(session, environment, ctx, backend)
+    return await _state_text(wd, session.environment(environment).workspace, env)
 
 
 async def _migration(
@@ -323,14 +325,15 @@ async def current_state(wd: Workdir, workspace: str, env: dict[str, str]) -> Pat
 
 
 async def prepared_workdir(
-    session: Session, environment: str, ctx: RunContext
+    session: Session, environment: str, ctx: RunContext, backend: BackendRun | None = None
 ) -> tuple[Workdir, dict[str, str]]:
-    """The environment's working directory, initialised and in its workspace, and the
-    environment its state commands run with (no server needed)."""
+    """The environment's working directory (for its backend, or for `backend`),
+    initialised and in its workspace, and the environment its state commands run with
+    (no server needed)."""
     from zenml_tui.provider.mirror import plugin_dir_for
 
     envdef = session.environment(environment)
-    wd = _workdir(session, environment, ctx.attach(session.terraform()))
+    wd = _workdir(session, environment, ctx.attach(session.terraform()), backend)
     env = wd.environment({}, withheld_variables(session))
     bundled = envdef.provider == "bundled"
     await wd.init(env, plugin_dir_for(session.platform.state_dir) if bundled else None)

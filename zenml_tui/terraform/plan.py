@@ -19,6 +19,15 @@ from typing import Any
 ACTIONS = ("create", "import", "update", "replace", "delete", "read", "no-op")
 SENSITIVE = "(sensitive value)"
 UNKNOWN = "(known after apply)"
+# how a review marks each action, as Terraform's own plan output does
+SYMBOL = {
+    "create": "+",
+    "import": "<-",
+    "update": "~",
+    "replace": "-/+",
+    "delete": "-",
+    "read": "<=",
+}
 
 
 def action_of(actions: list[str]) -> str:

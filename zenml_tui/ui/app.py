@@ -414,17 +414,23 @@ class ZenMLApp(App[None]):
             self.notify(f"saved {path.relative_to(self.session.platform.root)}")
 
     # -- plan and apply -------------------------------------------------------------------
-    def action_plan(self) -> None:
-        if self._later(self.action_plan):
-            return
+    def _plan_refused(self) -> bool:
+        """Say why no plan can start now (offline, or a run is going), if it cannot."""
         if self.offline:
             self.notify(
                 "offline: a plan needs the ZenML server; start zenml-tui without --offline",
                 severity="warning",
             )
-            return
+            return True
         if self.running:
             self.notify(f"a {self.running} is already running", severity="warning")
+            return True
+        return False
+
+    def action_plan(self) -> None:
+        if self._later(self.action_plan):
+            return
+        if self._plan_refused():
             return
         if self.query_one(ConfigPane).unsaved:
             self.notify(
@@ -497,14 +503,7 @@ class ZenMLApp(App[None]):
         if self.running == "plan --all":
             self.push_screen(PlanMatrix(names, self._matrix, True), self._matrix_chosen)
             return
-        if self.offline:
-            self.notify(
-                "offline: a plan needs the ZenML server; start zenml-tui without --offline",
-                severity="warning",
-            )
-            return
-        if self.running:
-            self.notify(f"a {self.running} is already running", severity="warning")
+        if self._plan_refused():
             return
         self.running = "plan --all"
         self._matrix = {}

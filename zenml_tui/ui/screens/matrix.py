@@ -14,13 +14,13 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from zenml_tui.ops.plan_all import COLUMNS
 from zenml_tui.textsafe import line
 from zenml_tui.ui.widgets.change_list import STYLE
 
 if TYPE_CHECKING:
     from zenml_tui.ops.plan_all import EnvPlan
 
-COLUMNS = ("create", "update", "replace", "delete", "drift")  # as ops.plan_all.COLUMNS
 _RESULT_STYLE = {"changes": "bold", "no changes": "green", "error": "bold red"}
 
 
