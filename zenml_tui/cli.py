@@ -163,7 +163,16 @@ def build_parser(detailed: bool = False) -> argparse.ArgumentParser:
     _add_platform(p)
     _add_scope(p)
     p.add_argument(
-        "key", metavar="KEY.PATH", help="dotted path, e.g. components.orchestrator.flavor"
+        "key",
+        metavar="KEY.PATH|ADDRESS",
+        help="dotted path, e.g. components.orchestrator.flavor, or a resource address as "
+        "the plan shows it followed by ATTRIBUTE",
+    )
+    p.add_argument(
+        "attribute",
+        metavar="ATTRIBUTE",
+        nargs="?",
+        help="with an ADDRESS: the attribute, e.g. configuration.machine_type",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -343,13 +352,38 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    from zenml_tui.ops import review
     from zenml_tui.ops.config import explain_value
 
     session = _session(args)
+    if review.is_address(args.key) or args.attribute:
+        return _explain_attribute(session, args)
     ex = explain_value(session, args.env, args.key, args.team, args.project)
     if args.json:
         print(json.dumps(ex.to_dict(), indent=2, ensure_ascii=False))
     else:
+        print(visible(ex.format(relative_to=Path.cwd())))
+    return EXIT_OK
+
+
+def _explain_attribute(session: Session, args: argparse.Namespace) -> int:
+    """`explain --env ENV ADDRESS ATTRIBUTE`: the layer value behind a planned change."""
+    from zenml_tui.ops import review
+
+    if not args.attribute:
+        raise ZenMLTUIError(
+            "give the attribute after the address, e.g. configuration.machine_type",
+            kind=Kind.USAGE,
+        )
+    origin, ex = review.explain_attribute(session, args.env, args.key, args.attribute)
+    if args.json:
+        body = {"address": args.key, "attribute": args.attribute, "origin": origin.to_dict()}
+        if ex is not None:
+            body["explanation"] = ex.to_dict()
+        print(json.dumps(body, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(visible(f"{args.key} {args.attribute}: {origin.text}"))
+    if ex is not None:
         print(visible(ex.format(relative_to=Path.cwd())))
     return EXIT_OK
 
@@ -419,21 +453,46 @@ def _print_review(model: PlanModel, env: str) -> None:
             print(line(f"  {SYMBOL[action]} {change.address}{reason}{adopted}"))
             if action in ("update", "replace", "import"):
                 for d in change.diffs():
-                    mark = "  # forces replacement" if d.forces_replace else ""
-                    print(line(f"      {d.path}: {_short(d.before)} -> {_short(d.after)}{mark}"))
+                    print(line(_diff_line(d.path, d.before, d.after, d.forces_replace)))
+                    if d.origin is not None and d.origin.kind in ("layer", "secret"):
+                        print(line(f"          <- {d.origin.text}"))
     if model.drift:
         print(f"drift ({len(model.drift)} changed outside Terraform):")
         for change in model.drift:
             print(line(f"  ! {change.address} ({change.action})"))
+            for d in change.diffs():
+                print(line("    " + _diff_line(d.path, d.before, d.after, False)))
     print(f"{env}: {model.summary()}")
 
 
+def _print_saved_review(data: dict[str, Any] | None) -> None:
+    """What the confirmation is for: each change as the review showed it (masked)."""
+    from zenml_tui.ops.plans import SYMBOL
+
+    for change in (data or {}).get("changes") or []:
+        action = change.get("action", "")
+        print(line(f"  {SYMBOL.get(action, action)} {change.get('address', '')}"))
+        if action not in ("update", "replace", "import"):
+            continue
+        for a in change.get("attributes") or []:
+            before = a["before"] if a.get("before") is not None else None
+            print(line(_diff_line(a["path"], before, a["after"], a.get("forces_replace", False))))
+            origin = a.get("origin") or {}
+            if origin.get("kind") in ("layer", "secret"):
+                print(line(f"          <- {origin.get('text', '')}"))
+
+
+def _diff_line(path: str, before: object, after: object, forces: bool) -> str:
+    mark = "  # forces replacement" if forces else ""
+    return f"      {path}: {_short(before)} -> {_short(after)}{mark}"
+
+
 def _short(value: object) -> str:
-    from zenml_tui.ops.plans import ABSENT, SENSITIVE, UNKNOWN
+    from zenml_tui.ops.plans import ABSENT, shown
 
     if value is ABSENT:
         return "(none)"
-    text = str(value) if value in (SENSITIVE, UNKNOWN) else json.dumps(value)
+    text = shown(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -634,6 +693,7 @@ def cmd_apply(args: argparse.Namespace, destroy: bool = False) -> int:
         if run is not None and run.kind is plans.RunKind.PLAN:
             counts = ", ".join(f"{n} {a}" for a, n in run.summary.items() if n and a != "no-op")
             print(f"plan {run.id}: {counts or 'no changes'}")
+            _print_saved_review(plans.saved_review(session, run))
     typed = _typed_confirmation(args, session, action)
     if typed == "":
         raise ZenMLTUIError("not confirmed: nothing was changed", kind=Kind.NOT_CONFIRMED)

@@ -24,6 +24,7 @@ from zenml_tui.terraform.plan import (
     SENSITIVE,
     SYMBOL,
     UNKNOWN,
+    AttrDiff,
     PlanModel,
     ResourceChange,
 )
@@ -47,6 +48,8 @@ def _value(value: object) -> str:
         return "<i>(sensitive)</i>"
     if value == UNKNOWN:
         return "<i>(known after apply)</i>"
+    if isinstance(value, str) and value.startswith("«secret:") and value.endswith("»"):
+        return f"<i>{html.escape(value)}</i>"
     text = json.dumps(value, ensure_ascii=False)
     if len(text) > VALUE_LIMIT:
         text = text[: VALUE_LIMIT - 1] + "…"
@@ -76,11 +79,21 @@ def _diff_table(change: ResourceChange) -> str:
         out = ["| attribute | value |", "|---|---|"]
         out += [f"| {code(d.path)} | {_value(d.after)} |" for d in rows]
     else:
-        out = ["| attribute | before | after |", "|---|---|---|"]
+        out = ["| attribute | before | after | from |", "|---|---|---|---|"]
         for d in rows:
             mark = " <b>forces replacement</b>" if d.forces_replace else ""
-            out.append(f"| {code(d.path)} | {_value(d.before)} | {_value(d.after)}{mark} |")
+            out.append(
+                f"| {code(d.path)} | {_value(d.before)} | {_value(d.after)}{mark} | {_from(d)} |"
+            )
     return "\n".join(out)
+
+
+def _from(d: AttrDiff) -> str:
+    """The layer value behind an attribute (file:line:col), or who else decides it."""
+    origin = d.origin
+    if origin is None or origin.kind == "untraced":
+        return ""
+    return code(origin.text) if origin.located else f"<i>{html.escape(line(origin.text))}</i>"
 
 
 def _change(change: ResourceChange, action: str, budget: _Budget) -> str:

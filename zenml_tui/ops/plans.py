@@ -23,7 +23,7 @@ from typing import Any
 
 from zenml_tui.errors import Diagnostic, Kind, ZenMLTUIError, file_error
 from zenml_tui.fsutil import make_private, write_atomic
-from zenml_tui.ops import adopt, confirm, statehome
+from zenml_tui.ops import adopt, confirm, review, statehome
 from zenml_tui.ops.config import tfvars_text
 from zenml_tui.ops.context import EventSink, RunContext
 from zenml_tui.ops.gitinfo import operator, platform_commit
@@ -40,8 +40,10 @@ from zenml_tui.terraform.plan import (
     SYMBOL,
     UNKNOWN,
     AttrDiff,
+    Masks,
     PlanModel,
     ResourceChange,
+    shown,
 )
 from zenml_tui.terraform.planread import read_plan
 from zenml_tui.terraform.progress import ApplyProgress
@@ -73,6 +75,7 @@ __all__ = [
     "plan",
     "run_store",
     "select_workspace",
+    "shown",
 ]
 
 _SECRET_MARK = re.compile(r"«secret:([A-Za-z_][A-Za-z0-9_]*)»")
@@ -487,14 +490,16 @@ async def _plan(session: Session, environment: str, ctx: RunContext, destroy: bo
     if result.retcode == 0 and not drifted:  # nothing to review: the stream says it all
         model = PlanModel.from_events(result.events)
     else:
-        masked = set(json.loads(prep.env.get("TF_VAR_secrets", "{}")).values())
         try:
             text = await prep.workdir.show(prep.env, plan_path)
-            model = read_plan(text, masked)
+            model = read_plan(text, _masks(session, environment, prep, store))
         except ZenMLTUIError as exc:
             run.finish(RunOutcome.FAILED, str(exc))
             store.save(run)
             raise
+    review.traced(model, session, environment)
+    detailed = len(model.changes) <= REVIEW_DETAIL_LIMIT
+    write_atomic(d / REVIEW_FILE, json.dumps(model.to_dict(detailed)), mode=0o600)
     run.summary = model.counts
     outcome = RunOutcome.CHANGES if result.retcode == 2 else RunOutcome.NO_CHANGES
     run.finish(outcome, ("destroy: " if destroy else "") + model.summary())
@@ -537,10 +542,31 @@ async def _adopt(
         text = await prep.workdir.show(prep.env, scratch)
     finally:
         scratch.unlink(missing_ok=True)
-    masked = set(json.loads(prep.env.get("TF_VAR_secrets", "{}")).values())
-    addresses = adopt.imports(read_plan(text, masked), found)
+    addresses = adopt.imports(read_plan(text, _masks(session, environment, prep)), found)
     if addresses:
         adopt.write_imports(prep.workdir.root, addresses)
+
+
+REVIEW_FILE = "review.json"  # the plan's review as shown (masked), for the apply's confirmation
+REVIEW_DETAIL_LIMIT = 500  # above this many changes the saved review lists addresses only
+
+
+def _masks(
+    session: Session, environment: str, prep: _Prepared, store: RunStore | None = None
+) -> Masks:
+    secret_values = json.loads(prep.env.get("TF_VAR_secrets", "{}"))
+    return review.masks(session, environment, json.loads(prep.tfvars_text), secret_values, store)
+
+
+def saved_review(session: Session, run: Run) -> dict[str, Any] | None:
+    """The review a plan run showed (masked, with origins), or None (older runs)."""
+    try:
+        data: dict[str, Any] = json.loads(
+            (run_store(session).dir(run.id) / REVIEW_FILE).read_text()
+        )
+    except (OSError, ValueError):
+        return None
+    return data
 
 
 def _stale_reasons(before: dict[str, str], now: dict[str, str]) -> list[str]:

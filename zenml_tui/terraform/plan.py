@@ -5,16 +5,23 @@ reason and paths, delete, read, no-op), drift and output changes are kept, and c
 summarise it. Attribute diffs are computed when asked for (a 10,000-change plan is
 reviewed one resource at a time), and every value Terraform marks sensitive is masked:
 the JSON Terraform prints holds sensitive values in the clear, the model never exposes
-them.
+them, with one exception the caller proves: a value equal to a plain (non-secret) value
+of the platform's layers (`Masks.harmless`) is shown inside a sensitive map, key by key,
+so that a change of one configuration key reads as that key's before -> after. A value
+equal to a secret is shown as «secret:NAME» (`Masks.names`).
 """
 
 from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from zenml_tui.platform.trace import Origin
+
+Tracer = Callable[[str, str], Origin | None]  # (address, attribute path) -> its origin
 
 ACTIONS = ("create", "import", "update", "replace", "delete", "read", "no-op")
 SENSITIVE = "(sensitive value)"
@@ -28,6 +35,49 @@ SYMBOL = {
     "delete": "-",
     "read": "<=",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Masks:
+    """What the model masks beyond Terraform's own marks, and what it may show.
+
+    `secrets`: values masked wherever they appear (the run's secret values);
+    `names`: exact value -> secret name, a masked value shown as «secret:NAME»;
+    `harmless`: values the platform's layers hold in plain text, shown even where
+    Terraform marks them sensitive (a key of a sensitive configuration map)."""
+
+    secrets: frozenset[str] = frozenset()
+    names: Mapping[str, str] = field(default_factory=dict)
+    harmless: frozenset[str] = frozenset()
+
+
+NO_MASKS = Masks()
+
+
+def tf_string(value: Any) -> str | None:
+    """A scalar as Terraform converts it to a string (a map(string)'s values), or None."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def shown(value: Any) -> str:
+    """A value in Terraform's words: strings quoted, `null`, `true`/`false`, numbers as
+    numbers, collections as JSON; a masked or unknown value and «secret:NAME» as they are,
+    an absent side as ""."""
+    if value is ABSENT:
+        return ""
+    if isinstance(value, str) and (
+        value in (SENSITIVE, UNKNOWN) or (value.startswith("«secret:") and value.endswith("»"))
+    ):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def action_of(actions: list[str]) -> str:
@@ -50,6 +100,8 @@ class AttrDiff:
     unknown: bool = False
     sensitive: bool = False
     forces_replace: bool = False
+    revealed: bool = False  # Terraform marks it sensitive; shown as a plain layer value
+    origin: Origin | None = None  # the layer value that makes it (set by a tracer)
 
     @property
     def kind(self) -> str:
@@ -83,39 +135,74 @@ def _sens(marks: Any, key: Any) -> Any:
     return False
 
 
+def _masked(value: Any, masks: Masks) -> Any:
+    """How a sensitive value is shown: «secret:NAME» when it is that secret."""
+    name = masks.names.get(value) if isinstance(value, str) else None
+    return f"«secret:{name}»" if name else SENSITIVE
+
+
+def _sensitive_leaves(
+    value: Any, path: str, masks: Masks
+) -> Iterator[tuple[str, Any, bool, bool, Any, bool]]:
+    """The leaves below a sensitive mark: a map or list key by key (keys are schema
+    names, never secret), each value masked unless the layers hold it in plain text."""
+    if isinstance(value, dict) and value:
+        for k, v in value.items():
+            yield from _sensitive_leaves(v, f"{path}.{k}" if path else str(k), masks)
+        return
+    if isinstance(value, list) and value:
+        for i, v in enumerate(value):
+            yield from _sensitive_leaves(v, f"{path}[{i}]", masks)
+        return
+    text = tf_string(value)
+    if (
+        text is not None
+        and text in masks.harmless
+        and not any(x in text for x in masks.secrets)
+        and text not in masks.names
+    ):
+        yield path, value, False, False, value, True
+        return
+    yield path, _masked(value, masks), False, True, value, False
+
+
 def _leaves(
-    value: Any, marks: Any, unknown: Any, path: str, secrets: frozenset[str] = frozenset()
-) -> Iterator[tuple[str, Any, bool, bool, Any]]:
-    """(path, shown value, unknown, sensitive, raw value) for every leaf. The raw value
-    is only ever compared, never shown. A string holding a known secret is masked even
-    where Terraform did not mark it (a value derived from a sensitive one can lose its
-    mark, e.g. terraform_data's output in the prior state)."""
+    value: Any, marks: Any, unknown: Any, path: str, masks: Masks = NO_MASKS
+) -> Iterator[tuple[str, Any, bool, bool, Any, bool]]:
+    """(path, shown value, unknown, sensitive, raw value, revealed) for every leaf. The
+    raw value is only ever compared, never shown. A string holding a known secret is
+    masked even where Terraform did not mark it (a value derived from a sensitive one can
+    lose its mark, e.g. terraform_data's output in the prior state)."""
+    secrets = masks.secrets
     if marks is True:
-        yield path, SENSITIVE, False, True, value
+        if masks.harmless or masks.names:
+            yield from _sensitive_leaves(value, path, masks)
+        else:
+            yield path, SENSITIVE, False, True, value, False
         return
     if unknown is True:
-        yield path, UNKNOWN, True, False, None
+        yield path, UNKNOWN, True, False, None, False
         return
     if isinstance(value, dict) and (value or (isinstance(unknown, dict) and any(unknown.values()))):
         for k, v in value.items():
             sub = f"{path}.{k}" if path else str(k)
-            yield from _leaves(v, _sens(marks, k), _sens(unknown, k), sub, secrets)
+            yield from _leaves(v, _sens(marks, k), _sens(unknown, k), sub, masks)
         if isinstance(unknown, dict):
             for k, u in unknown.items():
                 if k not in value and u:
-                    yield (f"{path}.{k}" if path else str(k)), UNKNOWN, True, False, None
+                    yield (f"{path}.{k}" if path else str(k)), UNKNOWN, True, False, None, False
         return
     if isinstance(value, list) and value:
         for i, v in enumerate(value):
-            yield from _leaves(v, _sens(marks, i), _sens(unknown, i), f"{path}[{i}]", secrets)
+            yield from _leaves(v, _sens(marks, i), _sens(unknown, i), f"{path}[{i}]", masks)
         return
     if value is None and unknown:
-        yield path, UNKNOWN, True, False, None
+        yield path, UNKNOWN, True, False, None, False
         return
     if secrets and isinstance(value, str) and any(x in value for x in secrets):
-        yield path, SENSITIVE, False, True, value
+        yield path, _masked(value, masks), False, True, value, False
         return
-    yield path, value, False, False, value
+    yield path, value, False, False, value, False
 
 
 def _replace_roots(paths: list[list[Any]]) -> set[str]:
@@ -129,19 +216,20 @@ def _replace_roots(paths: list[list[Any]]) -> set[str]:
 
 
 def attribute_diffs(
-    change: dict[str, Any], include_unchanged: bool = False, secrets: frozenset[str] = frozenset()
+    change: dict[str, Any],
+    include_unchanged: bool = False,
+    secrets: frozenset[str] | Masks = frozenset(),
 ) -> list[AttrDiff]:
     """Leaf-level before -> after of one `change` object, masked."""
-    before = dict(
-        _iter_leaves(change.get("before"), change.get("before_sensitive"), False, secrets)
-    )
+    masks = secrets if isinstance(secrets, Masks) else Masks(secrets)
+    before = dict(_iter_leaves(change.get("before"), change.get("before_sensitive"), False, masks))
     after = dict(
         _iter_leaves(
-            change.get("after"), change.get("after_sensitive"), change.get("after_unknown"), secrets
+            change.get("after"), change.get("after_sensitive"), change.get("after_unknown"), masks
         )
     )
     forced = _replace_roots(change.get("replace_paths") or [])
-    missing = (ABSENT, False, False, ABSENT)
+    missing = (ABSENT, False, False, ABSENT, False)
     out: list[AttrDiff] = []
     for path in sorted(set(before) | set(after)):
         b = before.get(path, missing)
@@ -160,18 +248,21 @@ def attribute_diffs(
                 forces_replace=path in forced
                 or root in forced
                 or any(path.startswith(f + ".") for f in forced),
+                revealed=b[4] or a[4],
             )
         )
     return out
 
 
 def _iter_leaves(
-    value: Any, marks: Any, unknown: Any, secrets: frozenset[str] = frozenset()
-) -> Iterator[tuple[str, tuple[Any, bool, bool, Any]]]:
+    value: Any, marks: Any, unknown: Any, masks: Masks = NO_MASKS
+) -> Iterator[tuple[str, tuple[Any, bool, bool, Any, bool]]]:
     if value is None and not unknown:
         return
-    for path, shown, is_unknown, is_sensitive, raw in _leaves(value, marks, unknown, "", secrets):
-        yield path, (shown, is_unknown, is_sensitive, raw)
+    for path, shown, is_unknown, is_sensitive, raw, revealed in _leaves(
+        value, marks, unknown, "", masks
+    ):
+        yield path, (shown, is_unknown, is_sensitive, raw, revealed)
 
 
 @dataclass(slots=True)
@@ -184,8 +275,9 @@ class ResourceChange:
     reason: str | None
     replace_paths: list[list[Any]]
     source: dict[str, Any] | str = field(repr=False)  # the resource change, or its JSON
-    secrets: frozenset[str] = field(default=frozenset(), repr=False)
+    masks: Masks = field(default=NO_MASKS, repr=False)
     importing: str | None = None  # the id of the object an import adopts
+    tracer: Tracer | None = field(default=None, repr=False)
 
     @property
     def raw(self) -> dict[str, Any]:
@@ -198,7 +290,11 @@ class ResourceChange:
         return self.source
 
     def diffs(self, include_unchanged: bool = False) -> list[AttrDiff]:
-        return attribute_diffs(self.raw.get("change") or {}, include_unchanged, self.secrets)
+        out = attribute_diffs(self.raw.get("change") or {}, include_unchanged, self.masks)
+        if self.tracer is None:
+            return out
+        trace = self.tracer
+        return [replace(d, origin=trace(self.address, d.path)) for d in out]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -214,6 +310,8 @@ class ResourceChange:
                     "unknown": d.unknown,
                     "sensitive": d.sensitive,
                     "forces_replace": d.forces_replace,
+                    **({"revealed": True} if d.revealed else {}),
+                    **({"origin": d.origin.to_dict()} if d.origin else {}),
                 }
                 for d in self.diffs()
             ],
@@ -230,7 +328,7 @@ class OutputChange:
     sensitive: bool
 
 
-def resource_change(rc: dict[str, Any], secrets: frozenset[str]) -> ResourceChange:
+def resource_change(rc: dict[str, Any], masks: Masks) -> ResourceChange:
     """One entry of `resource_changes` or `resource_drift`. An object being imported is
     an "import", whether or not it is updated too (its diff says)."""
     change = rc.get("change") or {}
@@ -247,27 +345,25 @@ def resource_change(rc: dict[str, Any], secrets: frozenset[str]) -> ResourceChan
         reason=rc.get("action_reason"),
         replace_paths=change.get("replace_paths") or [],
         source=rc,
-        secrets=secrets,
+        masks=masks,
         importing=importing,
     )
 
 
-def _shown(
-    value: Any, sensitive: Any, unknown: Any, secrets: frozenset[str]
-) -> tuple[Any, bool, bool]:
+def _shown(value: Any, sensitive: Any, unknown: Any, masks: Masks) -> tuple[Any, bool, bool]:
     if sensitive is True or (sensitive and not isinstance(sensitive, bool)):
-        return SENSITIVE, False, True
+        return _masked(value, masks), False, True
     if unknown is True:
         return UNKNOWN, True, False
-    if secrets and any(x in json.dumps(value) for x in secrets):
-        return SENSITIVE, False, True
+    if masks.secrets and any(x in json.dumps(value) for x in masks.secrets):
+        return _masked(value, masks), False, True
     return value, False, False
 
 
-def output_change(name: str, oc: dict[str, Any], secrets: frozenset[str]) -> OutputChange:
+def output_change(name: str, oc: dict[str, Any], masks: Masks) -> OutputChange:
     """One entry of `output_changes`, masked."""
-    before = _shown(oc.get("before"), oc.get("before_sensitive"), False, secrets)
-    after = _shown(oc.get("after"), oc.get("after_sensitive"), oc.get("after_unknown"), secrets)
+    before = _shown(oc.get("before"), oc.get("before_sensitive"), False, masks)
+    after = _shown(oc.get("after"), oc.get("after_sensitive"), oc.get("after_unknown"), masks)
     return OutputChange(
         name,
         action_of(oc.get("actions") or []),
@@ -320,6 +416,14 @@ def sensitive_values(doc: dict[str, Any]) -> frozenset[str]:
     return frozenset(v for v in found if len(v) >= 4)
 
 
+def model_masks(doc: dict[str, Any], given: frozenset[str] | set[str] | Masks) -> Masks:
+    """The masks of one plan: the given secrets, and every value the plan marks
+    sensitive anywhere that the layers do not hold in plain text."""
+    masks = given if isinstance(given, Masks) else Masks(frozenset(given))
+    marked = sensitive_values(doc) - masks.harmless
+    return Masks(masks.secrets | frozenset(masks.names) | marked, masks.names, masks.harmless)
+
+
 @dataclass
 class PlanModel:
     changes: list[ResourceChange]
@@ -330,10 +434,13 @@ class PlanModel:
 
     @classmethod
     def from_json(
-        cls, data: str | bytes | dict[str, Any], secrets: frozenset[str] | set[str] = frozenset()
+        cls,
+        data: str | bytes | dict[str, Any],
+        secrets: frozenset[str] | set[str] | Masks = frozenset(),
     ) -> PlanModel:
         """`secrets`: values known to be secret (the TF_VAR_secrets of the run) to mask
-        wherever they appear, in addition to what the plan marks sensitive."""
+        wherever they appear, in addition to what the plan marks sensitive; or the
+        `Masks` with the secrets' names and the layers' plain values."""
         # the JSON is acyclic: pausing the cyclic GC while it is read avoids repeated
         # full collections over tens of thousands of new objects (3x faster at 10,000)
         paused = gc.isenabled()
@@ -346,10 +453,10 @@ class PlanModel:
 
     @classmethod
     def _build(
-        cls, data: str | bytes | dict[str, Any], secrets: frozenset[str] | set[str]
+        cls, data: str | bytes | dict[str, Any], secrets: frozenset[str] | set[str] | Masks
     ) -> PlanModel:
         doc = json.loads(data) if isinstance(data, str | bytes) else data
-        known = frozenset(secrets) | sensitive_values(doc)
+        known = model_masks(doc, secrets)
         changes = [resource_change(rc, known) for rc in doc.get("resource_changes") or []]
         drift = [resource_change(rc, known) for rc in doc.get("resource_drift") or []]
         outputs = [
@@ -385,6 +492,11 @@ class PlanModel:
         return any(c[a] for a in ("create", "import", "update", "replace", "delete")) or any(
             o.action not in ("no-op",) for o in self.outputs
         )
+
+    def trace_with(self, tracer: Tracer) -> None:
+        """Name the origin of every attribute diff (the layer value that makes it)."""
+        for c in (*self.changes, *self.drift):
+            c.tracer = tracer
 
     def by_action(self) -> dict[str, list[ResourceChange]]:
         out: dict[str, list[ResourceChange]] = {a: [] for a in ACTIONS}

@@ -6,7 +6,8 @@ GIL: run in a worker thread of the app it still freezes the screen for that long
 per resource change: its summary fields, then the change itself as JSON text that the
 model decodes only when the change is looked at. The parent never makes a long C call.
 
-The child's protocol (stdin: the secret values as a JSON list on the first line, then the
+The child's protocol (stdin: the masks (secret values, their names, the layers' plain values) as
+JSON on the first line, then the
 plan JSON; stdout: a header line, then `c`/`d` lines for changes/drift) carries secret
 values over pipes only, never through files or arguments.
 """
@@ -20,12 +21,13 @@ from typing import IO, Any
 
 from zenml_tui.errors import Kind, ZenMLTUIError
 from zenml_tui.terraform.plan import (
+    Masks,
     OutputChange,
     PlanModel,
     ResourceChange,
+    model_masks,
     output_change,
     resource_change,
-    sensitive_values,
 )
 
 ISOLATE_BYTES = 1_000_000  # about 1,300 changes; json.loads below this takes < 15 ms
@@ -37,7 +39,9 @@ class PlanReadError(ZenMLTUIError):
 
 
 def read_plan(
-    text: str, secrets: frozenset[str] | set[str] = frozenset(), isolate_bytes: int = ISOLATE_BYTES
+    text: str,
+    secrets: frozenset[str] | set[str] | Masks = frozenset(),
+    isolate_bytes: int = ISOLATE_BYTES,
 ) -> PlanModel:
     """The plan model of `show -json` output; large plans are parsed in a child process."""
     if len(text) < isolate_bytes:
@@ -50,7 +54,8 @@ def read_plan(
     )
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     try:
-        proc.stdin.write(json.dumps(sorted(secrets)).encode() + b"\n")
+        masks = secrets if isinstance(secrets, Masks) else Masks(frozenset(secrets))
+        proc.stdin.write(_masks_line(masks))
         proc.stdin.write(text.encode("utf-8"))
         proc.stdin.close()
         model = _receive(proc.stdout)
@@ -64,12 +69,25 @@ def read_plan(
     return model
 
 
+def _masks_line(masks: Masks) -> bytes:
+    body = {
+        "secrets": sorted(masks.secrets),
+        "names": dict(masks.names),
+        "harmless": sorted(masks.harmless),
+    }
+    return json.dumps(body).encode() + b"\n"
+
+
+def _masks_of(body: dict[str, Any]) -> Masks:
+    return Masks(frozenset(body["secrets"]), body["names"], frozenset(body["harmless"]))
+
+
 def _receive(stream: IO[bytes]) -> PlanModel | None:
     first = stream.readline()
     if not first:
         return None
     head = json.loads(first)
-    known = frozenset(head["secrets"])
+    known = _masks_of(head["masks"])
     changes: list[ResourceChange] = []
     drift: list[ResourceChange] = []
     for line in stream:  # one short Python step per change: the GIL changes hands between
@@ -83,14 +101,14 @@ def _receive(stream: IO[bytes]) -> PlanModel | None:
     return PlanModel(changes, drift, outputs, head["terraform_version"], head["errored"])
 
 
-def _send(doc: dict[str, Any], secrets: frozenset[str], out: IO[bytes]) -> None:
-    known = frozenset(secrets) | sensitive_values(doc)
+def _send(doc: dict[str, Any], given: Masks, out: IO[bytes]) -> None:
+    known = model_masks(doc, given)
     outputs = []
     for name, oc in (doc.get("output_changes") or {}).items():
         o = output_change(name, oc, known)
         outputs.append([o.name, o.action, o.before, o.after, o.unknown, o.sensitive])
     head = {
-        "secrets": sorted(known),
+        "masks": json.loads(_masks_line(known)),
         "outputs": outputs,
         "terraform_version": doc.get("terraform_version", ""),
         "errored": bool(doc.get("errored")),
@@ -118,9 +136,9 @@ def main() -> int:
 
     gc.disable()  # a short-lived process reading acyclic JSON
     stdin = sys.stdin.buffer
-    secrets = frozenset(json.loads(stdin.readline()))
+    given = _masks_of(json.loads(stdin.readline()))
     doc = json.loads(stdin.read())
-    _send(doc, secrets, sys.stdout.buffer)
+    _send(doc, given, sys.stdout.buffer)
     sys.stdout.buffer.flush()
     return 0
 

@@ -36,6 +36,7 @@ from zenml_tui.textsafe import visible
 from zenml_tui.ui.commands import AppCommands
 from zenml_tui.ui.messages import (
     ApplyDone,
+    GoToOrigin,
     MatrixDone,
     MatrixRow,
     OperationFailed,
@@ -383,6 +384,21 @@ class ZenMLApp(App[None]):
         target = FOCUS_IN_TAB.get(tab)
         if target and (self._panes_ready or tab == "config"):
             self.query_one(target).focus()
+
+    @on(GoToOrigin)
+    def _go_to_origin(self, message: GoToOrigin) -> None:
+        """From a change in the review to the layer line that makes it, in the editor of
+        the scope that line configures."""
+        env, team, project = [*message.scope.split("/"), None, None][:3]
+        if env != self.env:
+            return
+        scope = Scope(self.env, team, project)
+        if scope != self.scope:
+            self.scope = scope
+            self.apply_scope()
+        self.action_tab("config")
+        if not self.query_one(ConfigPane).go_to(Path(message.file), message.line, message.col):
+            self.notify(f"{Path(message.file).name} is not a layer the editor opens", markup=False)
 
     # -- saving ---------------------------------------------------------------------------
     def action_save(self) -> None:

@@ -32,6 +32,16 @@ class TerraformEvents(Message):
 
 
 @dataclass
+class GoToOrigin(Message):
+    """Show the layer value behind a change: scope (env[/team[/project]]), file:line:col."""
+
+    scope: str
+    file: str
+    line: int
+    col: int
+
+
+@dataclass
 class PlanDone(Message):
     outcome: PlanOutcome
 

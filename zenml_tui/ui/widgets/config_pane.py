@@ -433,14 +433,20 @@ class ConfigPane(Vertical):
     @on(OptionList.OptionSelected, "#errors")
     def _jump_to_error(self, event: OptionList.OptionSelected) -> None:
         d = self.errors[int(event.option.id or 0)]
-        target = Path(d.file)
+        self.go_to(Path(d.file), d.line, d.col)
+
+    def go_to(self, target: Path, line: int, col: int) -> bool:
+        """Open a layer of this scope at line:col in the editor (False: not one of its)."""
         if target in self.layer_paths and target != self.current:
             self.query_one("#layer", Select).value = self.layer_paths.index(target)
             self.open_layer(target)
-        if target == self.current:
-            editor = self.query_one("#editor", TextArea)
-            editor.cursor_location = (max(d.line - 1, 0), max(d.col - 1, 0))
-            editor.focus()
+        if target != self.current:
+            return False
+        editor = self.query_one("#editor", TextArea)
+        editor.cursor_location = (max(line - 1, 0), max(col - 1, 0))
+        editor.scroll_cursor_visible(center=True)
+        editor.focus()
+        return True
 
     # -- saving ---------------------------------------------------------------------------
     def save(self) -> Path | None:

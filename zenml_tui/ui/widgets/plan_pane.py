@@ -14,14 +14,16 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Log, Select, Static
 
 from zenml_tui.textsafe import line, shorten, visible
+from zenml_tui.ui.messages import GoToOrigin
 from zenml_tui.ui.widgets.change_list import STYLE, ChangeList
 
 if TYPE_CHECKING:
-    from zenml_tui.ops.plans import PlanModel, PlanOutcome, ResourceChange, Run
+    from zenml_tui.ops.plans import AttrDiff, PlanModel, PlanOutcome, ResourceChange, Run
 
 ORDER = ("create", "import", "update", "replace", "delete", "read", "no-op")
 # planned changes are the list itself; the log keeps the rest of what Terraform says
@@ -37,6 +39,8 @@ FLUSH_SECONDS = 0.1
 
 
 class PlanPane(Vertical):
+    BINDINGS = [Binding("g", "go_to_origin", "go to the layer value")]
+
     def __init__(self) -> None:
         super().__init__(id="plan")
         self.model: PlanModel | None = None
@@ -46,6 +50,7 @@ class PlanPane(Vertical):
         self._groups: dict[str, list[ResourceChange]] = {}
         self._pending_rows: list[tuple[str, str]] = []
         self._pending_log: list[str] = []
+        self._located: list[AttrDiff] = []  # the highlighted change's traced attributes
 
     def compose(self) -> ComposeResult:
         yield Static("press f5 (or p) to plan this environment", id="plan-summary")
@@ -155,12 +160,20 @@ class PlanPane(Vertical):
         if change is None:
             self.query_one("#diff", Static).update("")
             return
+        self.query_one("#diff", Static).update(self.describe(change))
+
+    def describe(self, change: ResourceChange) -> Text:
+        """A change's attributes, before → after in Terraform's words, each with the
+        layer value that makes it (g jumps to the first)."""
+        from zenml_tui.ops.plans import shown
+
         text = Text(f"{line(change.address)}\n", style="bold")
         if change.reason:
             text.append(f"{change.reason}\n", style="magenta")
+        self._located = []
         for d in change.diffs():
             # an absent side shows as ""; a huge value is cut for display
-            before, after = line(shorten(str(d.before))), line(shorten(str(d.after)))
+            before, after = line(shorten(shown(d.before))), line(shorten(shown(d.after)))
             text.append(f"  {line(d.path)}: ", style="bold")
             text.append(before, style="red")
             text.append(" → ")
@@ -168,4 +181,19 @@ class PlanPane(Vertical):
             if d.forces_replace:
                 text.append("  forces replacement", style="magenta")
             text.append("\n")
-        self.query_one("#diff", Static).update(text)
+            origin = d.origin
+            if origin is not None and origin.kind in ("layer", "secret", "module"):
+                first = origin.located and not self._located
+                if origin.located:
+                    self._located.append(d)
+                hint = "  (g goes there)" if first else ""
+                text.append(f"      ← {line(origin.text)}{hint}\n", style="dim")
+        return text
+
+    def action_go_to_origin(self) -> None:
+        if not self._located:
+            self.app.notify("no layer value to go to for this change", markup=False)
+            return
+        origin = self._located[0].origin
+        assert origin is not None
+        self.post_message(GoToOrigin(origin.scope, origin.file, origin.line, origin.col))
