@@ -71,7 +71,7 @@ class Target:
 @dataclass
 class HitStack:
     use: usage.StackUse
-    why: str  # "delete", "holds component X (replace)", ...
+    why: str  # "deleted", "holds component X, which is replaced", ...
     managed: bool = True  # in the environment's state
 
 

@@ -11,6 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 
@@ -20,6 +21,14 @@ from zenml_tui.textsafe import line
 
 if TYPE_CHECKING:
     from zenml_tui.ops.blast import BlastRadius
+
+
+class UsageChecked(Message):
+    """The blast radius, from the dialog's worker."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
 
 
 class ConfirmApply(ModalScreen[str | None]):
@@ -83,12 +92,14 @@ class ConfirmApply(ModalScreen[str | None]):
             lines = [f"could not check what uses them: internal error: {type(exc).__name__}"]
         else:
             lines = radius.lines() if radius is not None else [NOTHING]
-        self.app.call_from_thread(self.show_usage, lines)
+        self.post_message(UsageChecked(lines))  # thread-safe; dropped once closed
+
+    @on(UsageChecked)
+    def _checked(self, message: UsageChecked) -> None:
+        self.show_usage(message.lines)
 
     def show_usage(self, lines: list[str]) -> None:
         """What uses the objects (plain text: names come from the server)."""
-        if not self.is_attached:
-            return  # answered after the dialog closed
         failed = bool(lines) and lines[0].startswith("could not check")
         text = Text("\n".join(line(x) for x in lines), style="yellow" if failed else "")
         self.query_one("#blast", Static).update(text)

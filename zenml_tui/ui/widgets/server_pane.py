@@ -9,10 +9,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from zenml_tui.errors import ZenMLTUIError
@@ -22,6 +23,14 @@ if TYPE_CHECKING:
     from zenml_tui.ops.connectors import Verification
     from zenml_tui.ops.drift import StatusReport
     from zenml_tui.ops.locks import HeldLock
+
+
+class Verified(Message):
+    """A connector's verdict (or why there is none), from the pane's worker."""
+
+    def __init__(self, text: Text) -> None:
+        super().__init__()
+        self.text = text
 
 
 class ServerPane(Vertical):
@@ -127,7 +136,11 @@ class ServerPane(Vertical):
         else:
             shown = line(f"connector {answer.connector}: {summary(answer)}")
             text = Text(shown, style="green" if answer.valid else "bold red")
-        self.app.call_from_thread(self.verified, text)
+        self.post_message(Verified(text))  # thread-safe; dropped once the app is gone
+
+    @on(Verified)
+    def _answered(self, message: Verified) -> None:
+        self.verified(message.text)
 
     def verified(self, text: Text) -> None:
         """The server's answer (or why there is none) on the status line."""
