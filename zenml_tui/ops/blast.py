@@ -29,7 +29,7 @@ from zenml_tui.server import usage
 from zenml_tui.server.rest import ZenMLClient
 from zenml_tui.server.status import state_resources
 from zenml_tui.terraform.plan import PlanModel
-from zenml_tui.terraform.runs import Run
+from zenml_tui.terraform.runs import Run, RunOutcome
 from zenml_tui.textsafe import line
 
 KINDS = {
@@ -228,7 +228,10 @@ def of_plan(
 
 
 def of_plan_run(session: Session, environment: str, run: Run) -> BlastRadius | None:
-    """For `apply`: the recorded plan's deletes and replaces; None when there are none."""
+    """For `apply`: the recorded plan's deletes and replaces; None when there are none
+    (or the plan is not one `apply` would carry out: it then says why)."""
+    if run.environment != environment or run.applied_by or run.outcome is not RunOutcome.CHANGES:
+        return None
     try:
         state = state_of(session, environment)
     except ZenMLTUIError as exc:
