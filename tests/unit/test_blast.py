@@ -116,3 +116,18 @@ def test_a_verdict_as_shown() -> None:
     refused = Verification("c", False, "NotImplementedError: Service connector type gcp is ...")
     assert summary(refused) == "invalid: NotImplementedError: Service connector type gcp is ..."
     assert summary(Verification("c", False, reach=(Reach("x", (), "no"),))) == "invalid: x: no"
+
+
+def test_a_verdict_never_shows_a_declared_secret(example_copy, monkeypatch) -> None:
+    from zenml_tui.ops.connectors import masked
+    from zenml_tui.ops.session import open_session
+
+    value = '{"key": "UNIT-SA-KEY-0c3f"}'
+    monkeypatch.setenv("ACME_GCP_DEV_SA_JSON", value)
+    quoted = '{\\"key\\": \\"UNIT-SA-KEY-0c3f\\"}'  # as a JSON error would quote it
+    answer = Verification(
+        "c", False, f"bad credentials {value}", (Reach("gcs-bucket", (), f"denied: {quoted}"),)
+    )
+    shown = masked(open_session(example_copy), answer)
+    assert shown.error == "bad credentials «secret:GCP_DEV_SA_JSON»"
+    assert shown.reach[0].error == "denied: «secret:GCP_DEV_SA_JSON»"

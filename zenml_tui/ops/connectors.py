@@ -16,7 +16,7 @@ from zenml_tui.ops.session import Session
 from zenml_tui.server.connectors import Reach, Verification, verify
 from zenml_tui.server.rest import ZenMLError
 
-__all__ = ["Verification", "expiry_text", "summary", "verify_connector"]
+__all__ = ["Verification", "expiry_text", "masked", "summary", "verify_connector"]
 
 SHOWN = 3  # resources named per resource type
 
@@ -43,10 +43,12 @@ def verify_connector(
         answer = verify(client, connector_id, name)
     except ZenMLError as exc:
         raise explained(session, environment, exc) from None
-    return _masked(session, answer)
+    return masked(session, answer)
 
 
-def _masked(session: Session, answer: Verification) -> Verification:
+def masked(session: Session, answer: Verification) -> Verification:
+    """The answer with each declared secret's value (as set here, also JSON-escaped)
+    shown as «secret:NAME»."""
     values = {
         name: os.environ[s.env]
         for name, s in session.platform.spec.secrets.items()

@@ -14,6 +14,7 @@ deployment's auth key).
 from __future__ import annotations
 
 import json
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -225,6 +226,14 @@ def _snapshots(client: ZenMLClient, use: StackUse, project_id: str, project: str
                 _name(_resource(snap, "pipeline"), "(no pipeline)"),
                 project,
                 str(body.get("status") or "unknown"),
-                str(body.get("url") or ""),
+                _without_userinfo(str(body.get("url") or "")),
             )
         )
+
+
+def _without_userinfo(url: str) -> str:
+    """A URL as shown: any user and password in it left out."""
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
