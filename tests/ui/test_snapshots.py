@@ -206,6 +206,12 @@ def test_server_tab(snap_compare, platform: Path) -> None:
         LiveObject(
             "component", "c2", "local-training-orchestrator", "orchestrator/local", {}, True
         ),
+        LiveObject(
+            "connector", "k1", "local-connector", "gcp/service-account", {}, True, expires="never"
+        ),
+        LiveObject(
+            "connector", "k2", "hand-made", "docker/password", {}, False, expires="2020-01-01"
+        ),
     ]
     report.missing = [
         Missing("component", "c3", "local-training-experiment-tracker", "module.team...")
@@ -219,4 +225,45 @@ def test_server_tab(snap_compare, platform: Path) -> None:
 
     assert snap_compare(
         ZenMLApp(platform, "local", offline=True), terminal_size=SIZE, run_before=run_before
+    )
+
+
+def test_apply_confirmation_with_what_uses_them(snap_compare, platform: Path) -> None:
+    """The blast radius as the server's answer fills it in (fixed names and times)."""
+    from zenml_tui.ops.blast import BlastRadius, HitStack, Target
+    from zenml_tui.server.usage import DeploymentSeen, RunSeen, ScheduleSeen, StackUse
+
+    stack = "prod-fraud-detection-stack"
+    use = StackUse("s1", stack, runs=42, partial=False)
+    use.latest = [
+        RunSeen("train-fraud", "train-fraud-2", "failed", "2026-01-02T10:05:00", "fraud"),
+        RunSeen("score-fraud", "score-fraud-7", "completed", "2026-01-01T22:00:00", "fraud"),
+    ]
+    use.schedules = [ScheduleSeen("nightly-fraud", "train-fraud", "fraud", True, "cron 0 3 * * *")]
+    use.deployments = [
+        DeploymentSeen("fraud-api", "train-fraud", "fraud", "running", "http://10.0.0.7:8000")
+    ]
+    other = StackUse("s2", "prod-training-stack", runs=3)
+    other.latest = [RunSeen("eval", "eval-1", "completed", "2026-01-01T09:00:00", "default")]
+    radius = BlastRadius(
+        [Target("stack", "s1", stack, "delete")],
+        stacks=[
+            HitStack(use, "deleted"),
+            HitStack(other, "holds component prod-training-orchestrator, which is replaced"),
+        ],
+    )
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        counts = {"create": 1, "update": 2, "replace": 1, "delete": 3, "read": 0, "no-op": 9}
+        await pilot.app.push_screen(ConfirmApply("prod", counts, True, lambda: radius))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "what uses them on the server:" not in str(
+            pilot.app.screen.query_one("#blast").render()
+        ):
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)
+
+    assert snap_compare(
+        ZenMLApp(platform, "prod", offline=True), terminal_size=SIZE, run_before=run_before
     )

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zenml_tui.server.connectors import expiry
 from zenml_tui.server.rest import ZenMLClient
 
 KINDS = {
@@ -64,6 +65,7 @@ class LiveObject:
     managed: bool  # carries this platform's and environment's labels
     address: str = ""  # its Terraform address, when in state
     drift: str = ""
+    expires: str = ""  # a connector's: its credentials' expires_at, or "never"
 
 
 @dataclass
@@ -185,6 +187,8 @@ def environment_status(
             labels = labels_of(kind, item)
             managed = is_managed(kind, item, platform_name, environment)
             obj = LiveObject(kind, item["id"], item["name"], _detail(kind, item), labels, managed)
+            if kind == "connector":
+                obj.expires = expiry(item)
             entry = in_state.get(item["id"])
             if entry is not None:
                 seen.add(item["id"])
