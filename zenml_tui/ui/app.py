@@ -633,14 +633,15 @@ class ZenMLApp(App[None]):
             if typed is not None:
                 self.apply_plan(env, run_id, typed)
 
-        from zenml_tui.ops import blast
+        from zenml_tui.ops import blast, review
         from zenml_tui.ui.screens.confirm import ConfirmApply
 
         # what uses the stacks, components and connectors it deletes or replaces: asked
         # of the server in the dialog's worker
         check = functools.partial(blast.of_plan, self.session, env, model)
         usage = check if blast.hits_anything(model) else None
-        self.push_screen(ConfirmApply(env, model.counts, protected, usage), confirmed)
+        lines = review.confirmation_lines(model)
+        self.push_screen(ConfirmApply(env, model.counts, protected, usage, lines), confirmed)
 
     def apply_plan(self, environment: str, run_id: str, confirm_env: str | None) -> None:
         """Apply the reviewed plan `run_id`; a protected environment is applied only when

@@ -46,17 +46,24 @@ class ConfirmApply(ModalScreen[str | None]):
         counts: dict[str, int],
         protected: bool,
         usage: Callable[[], BlastRadius | None] | None = None,
+        review: list[str] | None = None,
     ) -> None:
-        """`usage`: asks the server what uses the objects the plan takes away."""
+        """`usage`: asks the server what uses the objects the plan takes away;
+        `review`: the changes as the review showed them (masked, traced)."""
         super().__init__()
         self.environment, self.counts, self.protected = environment, counts, protected
         self.usage = usage
+        self.review = review or []
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="wide" if self.usage is not None else ""):
+        wide = self.usage is not None or bool(self.review)
+        with Vertical(id="dialog", classes="wide" if wide else ""):
             yield Label(Text(f"Apply the reviewed plan to {self.environment}?", style="bold"))
             lines = "\n".join(f"  {n} to {a}" for a, n in self.counts.items() if n and a != "no-op")
             yield Static(lines or "  no changes")
+            if self.review:
+                with VerticalScroll(id="review-box"):
+                    yield Static(Text("\n".join(line(x) for x in self.review)), id="review")
             if self.usage is not None:
                 from zenml_tui.ops.blast import CHECKING  # not before: its imports are many
 
