@@ -177,10 +177,17 @@ def test_plan_review_traced_to_the_layers(snap_compare, platform: Path) -> None:
 
 
 def test_apply_confirmation_for_a_protected_environment(snap_compare, platform: Path) -> None:
+    """The counts, then the review it confirms: each change traced to its layer line."""
+    from zenml_tui.ops import review
+
+    model = _traced_outcome(platform).model
+    lines = review.confirmation_lines(model)
+    assert any("(env:prod layers/env/prod.yaml:14:21)" in x for x in lines)
+
     async def run_before(pilot) -> None:
         await settle(pilot)
-        counts = {"create": 3, "update": 1, "replace": 1, "delete": 0, "read": 0, "no-op": 7}
-        await pilot.app.push_screen(ConfirmApply("prod", counts, True))
+        counts = {"create": 0, "update": 2, "replace": 0, "delete": 0, "read": 0, "no-op": 7}
+        await pilot.app.push_screen(ConfirmApply("prod", counts, True, review=lines))
         await pilot.pause(0.3)
 
     assert snap_compare(
