@@ -938,6 +938,7 @@ class ZenMLApp(App[None]):
             ("f7", "plan every environment: a matrix; enter on a cell opens its review"),
             ("f8", "cancel the running plan or apply (or its wait for a lock)"),
             ("w / esc", "when another run holds the state's lock: wait for it / give up"),
+            ("g", "in the Plan tab: open the layer line behind the selected change"),
             ("v", "in the Server tab: verify the selected connector (the server's answer)"),
             ("ctrl+s", "save the edited layer"),
             ("1 2 3 4", "Config, Plan, Runs, Server tabs"),
