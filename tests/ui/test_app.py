@@ -443,3 +443,13 @@ async def test_no_plan_while_the_edits_have_errors_or_miss_a_secret(
         assert set(panel.impact.changes) == {("create", secret), ("update", TRACKER)}
         assert panel.text == "1 to create, 1 to update, 0 to replace"
         assert TOKEN not in app.export_screenshot()
+
+        # switching environment cancels the plan in flight; the edits are then planned
+        # against dev, whose connector's credential is not exported here
+        editor.insert("\n", (at + 2, 0))
+        await until(pilot, lambda: app.speculation.planning, timeout=30)
+        cancelled = app.speculation.counts["cancelled"]
+        app.switch_env("dev")
+        await until(pilot, lambda: app.speculation.counts["cancelled"] == cancelled + 1, 30)
+        await until(pilot, lambda: "GCP_DEV_SA_JSON" in panel.text, timeout=60)
+        assert panel.text.startswith("not planned: 'dev' needs these secrets"), panel.text
