@@ -453,3 +453,33 @@ async def test_no_plan_while_the_edits_have_errors_or_miss_a_secret(
         await until(pilot, lambda: app.speculation.counts["cancelled"] == cancelled + 1, 30)
         await until(pilot, lambda: "GCP_DEV_SA_JSON" in panel.text, timeout=60)
         assert panel.text.startswith("not planned: 'dev' needs these secrets"), panel.text
+
+
+async def test_a_failing_speculative_plan_is_one_line(platform: Path, tmp_path: Path) -> None:
+    """Terraform fails (here a `--terraform-bin` that refuses plans without a lock): the
+    panel says so in one line; no notification, no dialog, the app stays as it was."""
+    import sys
+
+    shutil.rmtree(platform / ".zenml-tui" / "drafts", ignore_errors=True)
+    fake = tmp_path / "terraform"
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import json, subprocess, sys\n"
+        "if '-lock=false' in sys.argv:\n"
+        "    sys.exit('Error: this Terraform refuses to plan\\nwithout the state lock')\n"
+        "cmd = [sys.executable, '-m', 'zenml_tui.terraform.embedded']\n"
+        "sys.exit(subprocess.run(cmd, input=json.dumps(sys.argv[1:]).encode()).returncode)\n"
+    )
+    fake.chmod(0o755)
+    app = ZenMLApp(platform, "local", terraform_bin=str(fake))
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = app.query_one(ConfigPane)
+        await until(pilot, lambda: app.ready and pane.last_good is not None)
+        editor = app.query_one("#editor", TextArea)
+        editor.insert("    labels: {tier: gold}\n", (_tracker_line(editor), 0))
+        panel = pane.impact_panel
+        await until(pilot, lambda: panel.state == "note", timeout=60)
+        assert panel.text.startswith("speculative plan failed: terraform plan failed: "), panel.text
+        assert "refuses to plan" in panel.text and "\n" not in panel.text
+        assert app.screen is app.screen_stack[0]  # no dialog
+        assert not [n for n in app._notifications if n.severity == "error"]
