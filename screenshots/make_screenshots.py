@@ -1,5 +1,6 @@
 """Make the README's screenshots (SVG) from the real app: a copy of the example platform,
-its own local ZenML server, a real plan and apply through the bundled provider.
+its own local ZenML server, a real plan and apply through the bundled provider, then a
+speculative plan of an unsaved edit.
 
     .venv/bin/python screenshots/make_screenshots.py
 """
@@ -86,6 +87,16 @@ async def shoot(root: Path) -> None:
         await until(pilot, lambda: isinstance(app.screen, PlanMatrix) and app.running is None)
         await pilot.pause(0.3)
         save(app, "plan-all")
+
+        # an unsaved edit of the applied environment and its speculative impact
+        await pilot.press("escape")
+        app.action_tab("config")
+        at = editor.text.splitlines().index("    flavor: mlflow") + 1
+        editor.insert("    labels: {tier: gold}\n", (at, 0))
+        panel = pane.impact_panel
+        await until(pilot, lambda: panel.state == "impact")
+        await pilot.pause(0.3)
+        save(app, "config-impact")
 
 
 def main() -> int:

@@ -144,3 +144,75 @@ def test_binary_engine_streams_events(tmp_path: Path) -> None:
     )
     with pytest.raises(EngineError):
         BinaryEngine(str(tmp_path / "missing"))
+
+
+BEFORE = """
+terraform {
+  backend "local" {}
+}
+resource "terraform_data" "kept" { input = "same" }
+resource "terraform_data" "changed" { input = "before" }
+resource "terraform_data" "replaced" { triggers_replace = ["v1"] }
+resource "terraform_data" "removed" { input = "bye" }
+"""
+AFTER = """
+terraform {
+  backend "local" {}
+}
+resource "terraform_data" "kept" { input = "same" }
+resource "terraform_data" "changed" { input = "after" }
+resource "terraform_data" "replaced" { triggers_replace = ["v2"] }
+resource "terraform_data" "added" { input = "hi" }
+"""
+
+
+def test_a_plan_without_lock_or_refresh_and_its_impact_from_the_events(tmp_path: Path) -> None:
+    """What a speculative plan runs: with the state's lock held by another process it
+    still plans (it takes none), where a plan that locks fails; its impact read from the
+    event stream is what `show -json` of its saved plan says, action by action."""
+    import fcntl
+
+    from zenml_tui.errors import Kind, ZenMLTUIError
+    from zenml_tui.ops.speculative import Impact
+    from zenml_tui.terraform.plan import PlanModel
+
+    bundled = tmp_path / "bundled"
+    (bundled / "platform").mkdir(parents=True)
+    wd = Workdir(tmp_path / "state", "bundled", LibterraformEngine(), bundled)
+    tfvars, plan_file = tmp_path / "vars.json", tmp_path / "p.tfplan"
+    tfvars.write_text("{}")
+
+    async def flow() -> None:
+        (bundled / "platform" / "main.tf").write_text(BEFORE)
+        env = {**wd.environment(), **wd.workspace_environment("dev")}
+        await wd.init(env, None)
+        await wd.select_workspace("dev", env)
+        assert (await wd.plan(env, tfvars, plan_file)).retcode == 2
+        await wd.apply(env, plan_file)
+        (bundled / "platform" / "main.tf").write_text(AFTER)
+        await wd.init(env, None)
+        with open(wd.workspaces / "dev" / "terraform.tfstate", "r+") as state:
+            fcntl.lockf(state, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as Terraform's local lock
+            with pytest.raises(ZenMLTUIError) as locked:
+                await wd.plan(env, tfvars, plan_file)
+            assert locked.value.kind is Kind.LOCK_HELD
+            events: list[dict] = []
+            result = await wd.plan(env, tfvars, plan_file, events.append, lock=False, refresh=False)
+        assert result.retcode == 2
+        assert not any(e.get("type") == "refresh_start" for e in events)
+        impact = Impact.of_events("dev", events)
+        model = PlanModel.from_json(await wd.show(env, plan_file))
+        planned = {(c.action, c.address) for c in model.changes if c.action != "no-op"}
+        assert (
+            set(impact.changes)
+            == planned
+            == {
+                ("create", "terraform_data.added"),
+                ("update", "terraform_data.changed"),
+                ("replace", "terraform_data.replaced"),
+                ("delete", "terraform_data.removed"),
+            }
+        )
+        assert impact.summary() == "1 to create, 1 to update, 1 to replace, 1 to delete"
+
+    asyncio.run(flow())

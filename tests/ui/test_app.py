@@ -1,11 +1,17 @@
 """The Textual app through Textual's pilot, on a copy of the example platform, with its
-real local ZenML server, real Terraform and the bundled provider."""
+real local ZenML server, real Terraform and the bundled provider: one copy and server
+for the module, its tests in order (the speculative impact's apply `local` if it is not
+yet)."""
 
 from __future__ import annotations
 
+import fcntl
+import re
 import shutil
+import tempfile
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 from textual.widgets import DataTable, OptionList, TextArea, Tree
@@ -15,6 +21,7 @@ from zenml_tui.platform.explain import explain
 from zenml_tui.ui.app import ZenMLApp
 from zenml_tui.ui.screens.confirm import ConfirmApply
 from zenml_tui.ui.widgets.config_pane import ConfigPane
+from zenml_tui.ui.widgets.impact import PAUSED, ImpactPanel
 from zenml_tui.ui.widgets.plan_pane import PlanPane
 from zenml_tui.ui.widgets.server_pane import ServerPane
 
@@ -284,3 +291,195 @@ async def test_the_app_plans_with_the_terraform_binary_it_was_given(
     assert any(
         line.startswith("plan -input=false -json") for line in calls.read_text().splitlines()
     )
+
+
+TRACKER = 'module.team["training"].zenml_stack_component.team["experiment_tracker"]'
+TOKEN = "MLFLOW-TOKEN-5d1a"
+
+
+def _runs(root: Path) -> list[str]:
+    runs = root / ".zenml-tui" / "runs"
+    return sorted(p.name for p in runs.iterdir())
+
+
+def _scratch_left() -> list[str]:
+    return [p.name for p in Path(tempfile.gettempdir()).glob("zenml-tui-speculative-*")]
+
+
+def _tracker_line(editor: TextArea) -> int:
+    """The line after `flavor: mlflow` of the experiment tracker in layers/env/local.yaml."""
+    return editor.text.splitlines().index("    flavor: mlflow") + 1
+
+
+def _type_in_label(editor: TextArea, char: str) -> None:
+    """One character more at the end of the label's value (`{tier: gold}`)."""
+    at = _tracker_line(editor)
+    editor.insert(char, (at, editor.document.get_line(at).index("}")))
+
+
+def _shown(panel: ImpactPanel) -> str:
+    """The panel's text as drawn."""
+    return "\n".join(s.text for s in panel.render_lines(panel.region.reset_offset))
+
+
+def _locked(state: IO[str]) -> bool:
+    """Take the lock Terraform's local backend takes (fcntl, on the state file)."""
+    try:
+        fcntl.lockf(state, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+async def _applied(root: Path) -> None:
+    """`local` applied as its files say (the impact of an edit is then the update it
+    makes, not the first creates), whatever the tests before did; no drafts left."""
+    from zenml_tui.ops import plans
+    from zenml_tui.ops.session import open_session
+
+    shutil.rmtree(root / ".zenml-tui" / "drafts", ignore_errors=True)
+    session = open_session(root)
+    outcome = await plans.plan(session, "local")
+    if outcome.run.outcome == "changes":
+        await plans.apply(session, "local", outcome.run.id)
+
+
+# -- the speculative impact (Config tab): the unsaved edits planned after a pause in typing,
+# with no lock and no run, never applied; a keystroke or a real plan (f5) cancels it
+async def test_typing_shows_the_speculative_impact_without_lock_or_run(platform: Path) -> None:
+    await _applied(platform)
+    state = platform / ".zenml-tui" / "state" / "local" / "terraform.tfstate"
+    runs_before = _runs(platform)
+    app = ZenMLApp(platform, "local")
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = app.query_one(ConfigPane)
+        await until(pilot, lambda: app.ready and pane.last_good is not None)
+        editor = app.query_one("#editor", TextArea)
+        panel = pane.impact_panel
+        assert panel.state == "hidden"  # nothing unsaved: nothing to plan
+
+        # the state's lock is held (as Terraform's local backend takes it) all along:
+        # a plan that took it would fail; the speculative one takes none
+        with open(state, "r+") as held:
+            await until(pilot, lambda: _locked(held))  # (the app's own lock check ends)
+            editor.insert("    labels: {tier: gold}\n", (_tracker_line(editor), 0))
+            await until(pilot, lambda: panel.state == "impact", timeout=60)
+            assert panel.impact is not None
+            assert panel.impact.changes == (("update", TRACKER),)
+            shown = _shown(panel)
+            assert "1 to update, 0 to replace" in shown, shown
+            assert '~ module.team["training"].zenml_stack_component' in shown, shown
+            assert app.speculation.counts["impact"] == 1, app.speculation.counts
+
+            # a keystroke while Terraform plans cancels that plan; the next pause plans
+            # the newer text
+            _type_in_label(editor, "x")
+            await until(pilot, lambda: app.speculation.planning, timeout=30)
+            started = app.speculation.counts["started"]
+            _type_in_label(editor, "y")
+            assert panel.has_class("stale")  # the impact shown is of an older text
+            await until(pilot, lambda: app.speculation.counts["cancelled"] >= 1, timeout=30)
+            await until(pilot, lambda: app.speculation.counts["impact"] == 2, timeout=60)
+            assert app.speculation.counts["started"] == started + 1
+            assert panel.impact.changes == (("update", TRACKER),)
+            assert not panel.has_class("stale")
+        assert panel.border_title and "not applied" in panel.border_title
+        assert not _scratch_left()
+        assert _runs(platform) == runs_before  # no run recorded: never listed by `runs`
+        assert not (state.parent / ".terraform.tfstate.lock.info").exists()
+
+        # f5 while a speculative plan runs: it is cancelled first, the real plan (of the
+        # saved files, no change) takes the lock and succeeds; the impact comes back
+        _type_in_label(editor, "z")
+        await until(pilot, lambda: app.speculation.planning, timeout=30)
+        cancelled = app.speculation.counts["cancelled"]
+        plan = app.query_one(PlanPane)
+        await pilot.press("f5")
+        assert app.running == "plan" and (panel.state, panel.text) == ("note", PAUSED)
+        await until(pilot, lambda: app.running is None and plan.run is not None, timeout=60)
+        assert plan.model is not None, app.query_one("#plan-summary").render()
+        assert plan.run.outcome == "no-changes"
+        assert app.speculation.counts["cancelled"] == cancelled + 1
+        await until(pilot, lambda: panel.state == "impact", timeout=60)
+        assert _runs(platform) == sorted([*runs_before, plan.run.id])
+
+
+async def test_no_plan_while_the_edits_have_errors_or_miss_a_secret(
+    platform: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _applied(platform)
+    monkeypatch.delenv("ACME_MLFLOW_TRACKING_TOKEN")
+    app = ZenMLApp(platform, "local")
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = app.query_one(ConfigPane)
+        await until(pilot, lambda: app.ready and pane.last_good is not None)
+        editor = app.query_one("#editor", TextArea)
+        panel = pane.impact_panel
+
+        # invalid YAML: the errors panel says why, nothing is planned
+        editor.insert("broken: [\n", (0, 0))
+        await until(pilot, lambda: panel.state == "note", timeout=30)
+        assert re.search(r"not planned: \d+ errors? in the configuration", _shown(panel))
+        assert app.speculation.counts["started"] == 0
+        editor.undo()
+        await until(pilot, lambda: panel.state == "hidden", timeout=30)  # nothing unsaved
+
+        # a secret the edit references is not exported: said instead of planning
+        at = _tracker_line(editor)
+        editor.insert(
+            "    configuration:\n      tracking_token: ${secret:MLFLOW_TRACKING_TOKEN}\n", (at, 0)
+        )
+        await until(pilot, lambda: panel.state == "note", timeout=60)
+        shown = _shown(panel)
+        assert "not planned" in shown and "MLFLOW_TRACKING_TOKEN" in shown, shown
+        assert app.speculation.counts["note"] == 1
+
+        # exported: planned, and the secret's value is nowhere on the screen
+        monkeypatch.setenv("ACME_MLFLOW_TRACKING_TOKEN", TOKEN)
+        editor.insert("\n", (at + 2, 0))
+        await until(pilot, lambda: panel.state == "impact", timeout=60)
+        # the component's credential becomes a ZenML secret it references
+        secret = 'zenml_secret.component["MLFLOW_TRACKING_TOKEN"]'
+        assert set(panel.impact.changes) == {("create", secret), ("update", TRACKER)}
+        assert panel.text == "1 to create, 1 to update, 0 to replace"
+        assert TOKEN not in app.export_screenshot()
+
+        # switching environment cancels the plan in flight; the edits are then planned
+        # against dev, whose connector's credential is not exported here
+        editor.insert("\n", (at + 2, 0))
+        await until(pilot, lambda: app.speculation.planning, timeout=30)
+        cancelled = app.speculation.counts["cancelled"]
+        app.switch_env("dev")
+        await until(pilot, lambda: app.speculation.counts["cancelled"] == cancelled + 1, 30)
+        await until(pilot, lambda: "GCP_DEV_SA_JSON" in panel.text, timeout=60)
+        assert panel.text.startswith("not planned: 'dev' needs these secrets"), panel.text
+
+
+async def test_a_failing_speculative_plan_is_one_line(platform: Path, tmp_path: Path) -> None:
+    """Terraform fails (here a `--terraform-bin` that refuses plans without a lock): the
+    panel says so in one line; no notification, no dialog, the app stays as it was."""
+    import sys
+
+    shutil.rmtree(platform / ".zenml-tui" / "drafts", ignore_errors=True)
+    fake = tmp_path / "terraform"
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import json, subprocess, sys\n"
+        "if '-lock=false' in sys.argv:\n"
+        "    sys.exit('Error: this Terraform refuses to plan\\nwithout the state lock')\n"
+        "cmd = [sys.executable, '-m', 'zenml_tui.terraform.embedded']\n"
+        "sys.exit(subprocess.run(cmd, input=json.dumps(sys.argv[1:]).encode()).returncode)\n"
+    )
+    fake.chmod(0o755)
+    app = ZenMLApp(platform, "local", terraform_bin=str(fake))
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = app.query_one(ConfigPane)
+        await until(pilot, lambda: app.ready and pane.last_good is not None)
+        editor = app.query_one("#editor", TextArea)
+        editor.insert("    labels: {tier: gold}\n", (_tracker_line(editor), 0))
+        panel = pane.impact_panel
+        await until(pilot, lambda: panel.state == "note", timeout=60)
+        assert panel.text.startswith("speculative plan failed: terraform plan failed: "), panel.text
+        assert "refuses to plan" in panel.text and "\n" not in panel.text
+        assert app.screen is app.screen_stack[0]  # no dialog
+        assert not [n for n in app._notifications if n.severity == "error"]

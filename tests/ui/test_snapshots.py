@@ -78,6 +78,38 @@ def test_config_tab_with_an_error(snap_compare, platform: Path) -> None:
     )
 
 
+def test_config_tab_with_the_speculative_impact(snap_compare, platform: Path) -> None:
+    """An unsaved edit and its speculative impact beside the preview (offline nothing is
+    planned: the impact is given, as a plan of that edit has it)."""
+    from zenml_tui.ops.speculative import Impact
+
+    tracker = 'module.team["training"].zenml_stack_component.team["experiment_tracker"]'
+    impact = Impact(
+        "local",
+        (
+            ("create", 'zenml_secret.component["MLFLOW_TRACKING_TOKEN"]'),
+            ("update", tracker),
+            ("replace", 'module.base.zenml_stack_component.base["orchestrator"]'),
+        ),
+    )
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        editor = pilot.app.query_one("#editor", TextArea)
+        at = editor.text.splitlines().index("    flavor: mlflow") + 1
+        editor.insert("    labels: {tier: gold}\n", (at, 0))
+        pane = pilot.app.query_one(ConfigPane)
+        deadline = time.monotonic() + 30
+        while pane.generation != pane._shown_generation and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        pane.impact_panel.show_impact(impact)
+        await pilot.pause(0.3)
+
+    assert snap_compare(
+        ZenMLApp(platform, "local", offline=True), terminal_size=SIZE, run_before=run_before
+    )
+
+
 def test_plan_review(snap_compare, platform: Path) -> None:
     async def run_before(pilot) -> None:
         await settle(pilot)

@@ -109,24 +109,27 @@ def error_lines(errors: list[Diagnostic], root: Path) -> list[str]:
     return [line(f"{d.location(root)}: {d.code.value} {d.message}") for d in errors]
 
 
-def tfvars(session: Session, environment: str) -> tuple[dict[str, Any], list[Diagnostic]]:
+def tfvars(
+    session: Session, environment: str, buffers: dict[Path, str] | None = None
+) -> tuple[dict[str, Any], list[Diagnostic]]:
     """Exactly the variables Terraform receives for the environment (its infrastructure
-    state's outputs included), and the errors."""
+    state's outputs included), and the errors; `buffers` are unsaved texts of layer
+    files that replace what is on disk (a speculative plan's)."""
     from zenml_tui.ops.infra import feed
     from zenml_tui.platform.render import build_tfvars
 
     session.scope(environment)
     feed(session, environment)
     with session.lock:
-        data, errors = build_tfvars(session.layering, environment)
+        data, errors = build_tfvars(session.layering, environment, buffers=buffers)
     return data, sorted(dedupe([*session.load_errors, *errors]), key=sort_key)
 
 
-def tfvars_text(session: Session, environment: str) -> str:
+def tfvars_text(session: Session, environment: str, buffers: dict[Path, str] | None = None) -> str:
     """The tfvars as deterministic JSON (raises a CONFIG error with the diagnostics)."""
     from zenml_tui.platform.render import dump_json
 
-    data, errors = tfvars(session, environment)
+    data, errors = tfvars(session, environment, buffers)
     if errors:
         raise ZenMLTUIError(
             f"the configuration of '{environment}' has errors",

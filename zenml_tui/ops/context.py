@@ -49,6 +49,13 @@ class RunContext:
     def cancelled(self) -> bool:
         return self._cancelled
 
+    @property
+    def terraform_running(self) -> bool:
+        """A Terraform command of this operation is running now."""
+        with self._lock:
+            engine = self._engine
+        return engine is not None and engine.running
+
     def cancel(self) -> bool:
         """Ask the operation to stop; True the first time (nothing to do afterwards)."""
         with self._lock:

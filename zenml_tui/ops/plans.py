@@ -116,7 +116,7 @@ def _workdir(
 
 
 @dataclass
-class _Prepared:
+class Prepared:
     workdir: Workdir
     workspace: str
     tfvars_text: str
@@ -131,24 +131,27 @@ def _secrets_environment(session: Session, environment: str, text: str) -> dict[
     return {"TF_VAR_secrets": json.dumps(values)}
 
 
-async def _prepare(
+async def prepare(
     session: Session,
     environment: str,
     ctx: RunContext,
     engine: Engine,
     need_secrets: bool,
     what: str,
-) -> _Prepared:
-    """Render, connect, check flavors, init and select the workspace."""
+    buffers: dict[Path, str] | None = None,
+) -> Prepared:
+    """Render, connect, check flavors, init and select the workspace. With `buffers`
+    (the editor's unsaved layer texts: a speculative plan, never applied) the
+    configuration is theirs, and the backend is only checked, never recorded."""
     from zenml_tui.provider.mirror import plugin_dir_for
 
     envdef = session.environment(environment)
-    text = tfvars_text(session, environment)
+    text = tfvars_text(session, environment, buffers)
     extra = _secrets_environment(session, environment, text) if need_secrets else {}
     ctx.check(what)
     client = await ctx.call(what, connect, session, environment)
     try:
-        flavor_errors = await ctx.call(what, _flavor_errors, session, environment, client)
+        flavor_errors = await ctx.call(what, _flavor_errors, session, environment, client, buffers)
     except ZenMLError as exc:
         raise explained(session, environment, exc) from None
     if flavor_errors:
@@ -169,12 +172,15 @@ async def _prepare(
     await wd.init(env, plugin_dir)
     await wd.select_workspace(envdef.workspace, env)
     ctx.check(what)
-    await _check_backend_switch(session, environment, ctx, wd, env)
+    if buffers is None:
+        await _check_backend_switch(session, environment, ctx, wd, env)
+    else:
+        _refuse_unrecorded_backend(session, environment, wd)
     parts = fingerprint_parts(text, wd.sync_modules(), envdef.provider, envdef.workspace)
     if not wd.backend.local:
         parts["backend"] = wd.backend.key  # a plan applies to the state it was made against
     env = {**env, **wd.workspace_environment(envdef.workspace)}
-    return _Prepared(wd, envdef.workspace, text, parts, env, client)
+    return Prepared(wd, envdef.workspace, text, parts, env, client)
 
 
 @dataclass(frozen=True)
@@ -272,6 +278,19 @@ async def _check_backend_switch(
     statehome.record(session.platform.state_dir, environment, _used(session, environment, wd))
 
 
+def _refuse_unrecorded_backend(session: Session, environment: str, wd: Workdir) -> None:
+    """A speculative plan runs only against the backend the state was last used in (or
+    where there is none yet): it never reads a previous backend's state, and a plan
+    against an empty new backend would show every object created again."""
+    previous = _previous(session, environment)
+    if previous is not None and previous.key != wd.backend.key:
+        raise ZenMLTUIError(
+            f"the backend of '{environment}' changed since its state was last used",
+            kind=Kind.STATE_TO_MIGRATE,
+            hint=f"plan it (f5, zenml-tui plan --env {environment}) to see what to do",
+        )
+
+
 async def pending_migration(
     session: Session, environment: str, ctx: RunContext | None = None
 ) -> Migration | None:
@@ -350,14 +369,19 @@ async def pull_state(session: Session, environment: str, ctx: RunContext | None 
     return await wd.state_pull(env)
 
 
-def _flavor_errors(session: Session, environment: str, client: ZenMLClient) -> list[Diagnostic]:
+def _flavor_errors(
+    session: Session,
+    environment: str,
+    client: ZenMLClient,
+    buffers: dict[Path, str] | None = None,
+) -> list[Diagnostic]:
     """Check every component against the server's flavor schemas (cached per version)."""
     from zenml_tui.platform.flavorcheck import check_environment
     from zenml_tui.server.flavors import fetch
 
     schemas = fetch(client, session.platform.state_dir / "cache")
     with session.lock:
-        return check_environment(session.layering, environment, schemas)
+        return check_environment(session.layering, environment, schemas, buffers)
 
 
 async def select_workspace(
@@ -451,7 +475,7 @@ async def plan(
 
 async def _plan(session: Session, environment: str, ctx: RunContext, destroy: bool) -> PlanOutcome:
     engine = ctx.attach(session.terraform())
-    prep = await _prepare(session, environment, ctx, engine, need_secrets=True, what="plan")
+    prep = await prepare(session, environment, ctx, engine, need_secrets=True, what="plan")
     store = run_store(session)
     envdef = session.environment(environment)
     run = store.new(RunKind.PLAN, environment, prep.workspace, engine.name, envdef.provider)
@@ -511,7 +535,7 @@ async def _adopt(
     session: Session,
     environment: str,
     ctx: RunContext,
-    prep: _Prepared,
+    prep: Prepared,
     tfvars_path: Path,
     scratch: Path,
 ) -> None:
@@ -552,7 +576,7 @@ REVIEW_DETAIL_LIMIT = 500  # above this many changes the saved review lists addr
 
 
 def _masks(
-    session: Session, environment: str, prep: _Prepared, store: RunStore | None = None
+    session: Session, environment: str, prep: Prepared, store: RunStore | None = None
 ) -> Masks:
     secret_values = json.loads(prep.env.get("TF_VAR_secrets", "{}"))
     return review.masks(session, environment, json.loads(prep.tfvars_text), secret_values, store)
@@ -657,7 +681,7 @@ async def _apply(
     store = run_store(session)
     plan_run = _plan_to_apply(store, environment, run_id, kind)
     engine = ctx.attach(session.terraform())
-    prep = await _prepare(session, environment, ctx, engine, need_secrets=False, what=str(kind))
+    prep = await prepare(session, environment, ctx, engine, need_secrets=False, what=str(kind))
     reasons = _stale_reasons(plan_run.fingerprint_parts, prep.parts)
     if reasons:
         raise _stale(

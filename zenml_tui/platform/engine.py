@@ -137,7 +137,9 @@ class PlatformEngine:
             key = (path, text)
             doc = self._buffers.get(key)
             if doc is None:
-                if len(self._buffers) >= 2:  # the text before the edit and the edit
+                # the edited layer's text before the edit and the edit, and the other
+                # unsaved layers' texts (a render of every scope reads them all)
+                while len(self._buffers) >= max(2, len(buffers) + 1):
                     self._buffers.pop(next(iter(self._buffers)))
                 doc = self._patch(ref, path, text) or self._parse(ref, path, text, True)
                 self._buffers[key] = doc

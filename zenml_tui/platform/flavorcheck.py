@@ -14,6 +14,8 @@ from zenml_tui.platform.nodes import MAP, KeyPath, MNode, Prov, format_path, loo
 from zenml_tui.zenml_vocab import FlavorSchemas
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from zenml_tui.platform.engine import PlatformEngine
 
 
@@ -239,22 +241,26 @@ def check_scope(
 
 
 def check_environment(
-    engine: PlatformEngine, environment: str, schemas: FlavorSchemas
+    engine: PlatformEngine,
+    environment: str,
+    schemas: FlavorSchemas,
+    buffers: dict[Path, str] | None = None,
 ) -> list[Diagnostic]:
-    """Every scope of the environment: the components each scope actually registers."""
+    """Every scope of the environment (with the editor's unsaved `buffers`): the
+    components each scope actually registers."""
     from zenml_tui.platform.definition import Scope
     from zenml_tui.platform.engine import BASE_STACK_TYPES
     from zenml_tui.platform.errors import dedupe
 
     platform = engine.platform
     spec = platform.spec
-    errors = check_scope(engine.scope(Scope(environment)), schemas, set(BASE_STACK_TYPES))
+    errors = check_scope(engine.scope(Scope(environment), buffers), schemas, set(BASE_STACK_TYPES))
     for team_name, team in spec.teams.items():
         errors += check_scope(
-            engine.scope(Scope(environment, team_name)), schemas, set(team.components)
+            engine.scope(Scope(environment, team_name), buffers), schemas, set(team.components)
         )
     for project, p in spec.projects.items():
         errors += check_scope(
-            engine.scope(Scope(environment, p.team, project)), schemas, {"artifact_store"}
+            engine.scope(Scope(environment, p.team, project), buffers), schemas, {"artifact_store"}
         )
     return dedupe(errors)

@@ -66,9 +66,13 @@ def effective_component(comp: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def build_tfvars(
-    engine: PlatformEngine, environment: str, module_dir: Path | None = None
+    engine: PlatformEngine,
+    environment: str,
+    module_dir: Path | None = None,
+    buffers: dict[Path, str] | None = None,
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
-    """The tfvars of one environment and every error of every scope in it."""
+    """The tfvars of one environment and every error of every scope in it; `buffers`
+    are unsaved texts of layer files that replace what is on disk (the editor's)."""
     from zenml_tui.bundled import root_module
 
     platform = engine.platform
@@ -85,7 +89,7 @@ def build_tfvars(
                 Code.MODULE_INVALID, f"cannot read the root module: {message}", file, line, col
             )
         ]
-    env_res = engine.scope(Scope(environment))
+    env_res = engine.scope(Scope(environment), buffers)
     errors: list[Diagnostic] = list(env_res.errors)
     scope_errors = bool(errors)
     out: dict[str, Any] = {}
@@ -142,7 +146,7 @@ def build_tfvars(
     spec = platform.spec
     teams: dict[str, Any] = {}
     for team_name, team in spec.teams.items():
-        res = engine.scope(Scope(environment, team_name))
+        res = engine.scope(Scope(environment, team_name), buffers)
         errors.extend(res.errors)
         scope_errors = scope_errors or bool(res.errors)
         plain = res.plain()
@@ -159,7 +163,7 @@ def build_tfvars(
         if proj.team not in spec.teams:
             scope_errors = True  # platform.yaml's error says which team is unknown
             continue
-        res = engine.scope(Scope(environment, proj.team, project_name))
+        res = engine.scope(Scope(environment, proj.team, project_name), buffers)
         errors.extend(res.errors)
         scope_errors = scope_errors or bool(res.errors)
         plain = res.plain()
@@ -175,10 +179,10 @@ def build_tfvars(
             continue
         for item, item_value in value.items():
             if name == "teams":
-                root = engine.scope(Scope(environment, item)).tree
+                root = engine.scope(Scope(environment, item), buffers).tree
             else:
                 p = spec.projects[item]
-                root = engine.scope(Scope(environment, p.team, item)).tree
+                root = engine.scope(Scope(environment, p.team, item), buffers).tree
             line, col = platform.locate((name, item))
             assert var.type.elem is not None
             # paths inside a slice map back into the scope's own tree

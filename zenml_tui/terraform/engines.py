@@ -153,6 +153,12 @@ class Engine:
         result.cancelled = self._cancelled
         return result
 
+    @property
+    def running(self) -> bool:
+        """A command is running now."""
+        proc = self._proc
+        return proc is not None and proc.returncode is None
+
     def cancel(self) -> bool:
         """Ask the running command to stop (SIGINT: Terraform finishes what it is doing,
         writes state and releases the lock). True when a command was running."""

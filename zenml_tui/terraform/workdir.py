@@ -348,7 +348,13 @@ class Workdir:
         plan_file: Path,
         on_event: EventSink | None = None,
         destroy: bool = False,
+        *,
+        lock: bool = True,
+        refresh: bool = True,
     ) -> Result:
+        """Plan to `plan_file`. Without `lock` no state lock is taken (a plan that is
+        never applied: another run's lock does not stop it); without `refresh` the
+        objects are not read back from the server (no drift: the state as it is)."""
         argv = [
             "plan",
             "-input=false",
@@ -359,6 +365,10 @@ class Workdir:
         ]
         if destroy:
             argv.insert(1, "-destroy")
+        if not lock:
+            argv.append("-lock=false")
+        if not refresh:
+            argv.append("-refresh=false")
         return await self._run("plan", argv, env, on_event, ok=(0, 2))
 
     async def show(self, env: dict[str, str], plan_file: Path) -> str:

@@ -37,6 +37,7 @@ from zenml_tui.ui.commands import AppCommands
 from zenml_tui.ui.messages import (
     ApplyDone,
     GoToOrigin,
+    ImpactDone,
     MatrixDone,
     MatrixRow,
     OperationFailed,
@@ -47,6 +48,7 @@ from zenml_tui.ui.messages import (
     WorkspaceReady,
 )
 from zenml_tui.ui.screens.confirm import RunQuestion
+from zenml_tui.ui.speculation import Speculation
 from zenml_tui.ui.widgets.config_pane import ConfigPane
 from zenml_tui.ui.widgets.footer import KeyFooter
 from zenml_tui.ui.widgets.header import TopBar
@@ -161,8 +163,12 @@ class ZenMLApp(App[None]):
         self._lock_next = 0.0  # when the lock is checked next
         self.lock_check_seconds = LOCK_CHECK_SECONDS
         # held while this app runs Terraform on the environment: a lock check (itself a
-        # Terraform command taking the lock) never runs at the same time
+        # Terraform command taking the lock) or a speculative plan never runs meanwhile
         self._terraform_busy = threading.Lock()
+        # the unsaved edits' speculative impact: planned in this app's Terraform turn
+        self.speculation = Speculation(
+            self, self.session, self._terraform_busy, lambda: (self.env, self.running)
+        )
 
     def compose(self) -> ComposeResult:
         yield TopBar(id="topbar")
@@ -180,6 +186,8 @@ class ZenMLApp(App[None]):
     def on_mount(self) -> None:
         """The first frame shows the scope and the layer in the editor; everything else
         (the other tabs, the merged preview, runs, the server) starts right after it."""
+        if not self.offline:  # offline nothing is planned, speculatively or not
+            self.query_one(ConfigPane).on_impact = self.speculation.request
         self.fill_scope_tree()
         self.apply_scope()
         if self.offline:
@@ -365,6 +373,7 @@ class ZenMLApp(App[None]):
         self.plan_summary(f"selecting the workspace of {environment}…")
         self.apply_scope()
         self.refresh_server()
+        self.speculation.pause()
         self.running = "workspace selection"
         self._terraform("workspace", environment)
 
@@ -454,6 +463,7 @@ class ZenMLApp(App[None]):
                 "unsaved edits are not planned: save them (ctrl+s) to include them",
                 severity="warning",
             )
+        self.speculation.pause()
         self.running = "plan"
         self.action_tab("plan-tab")
         self.plan_pane.started(self.env)
@@ -522,6 +532,7 @@ class ZenMLApp(App[None]):
             return
         if self._plan_refused():
             return
+        self.speculation.pause()
         self.running = "plan --all"
         self._matrix = {}
         self.push_screen(PlanMatrix(names, {}, True), self._matrix_chosen)
@@ -646,6 +657,7 @@ class ZenMLApp(App[None]):
     def apply_plan(self, environment: str, run_id: str, confirm_env: str | None) -> None:
         """Apply the reviewed plan `run_id`; a protected environment is applied only when
         `confirm_env` is its name (the application layer refuses otherwise)."""
+        self.speculation.pause()
         self.running = "apply"
         self._terraform("apply", environment, run_id, confirm_env)
 
@@ -705,6 +717,13 @@ class ZenMLApp(App[None]):
             self.screen.dismiss(None)
         if self._quit_when_done:
             self.exit()
+            return
+        self.query_one(ConfigPane).impact_wanted()  # against the state as it is now
+
+    @on(ImpactDone)
+    @_while_running
+    def _impact_done(self, message: ImpactDone) -> None:
+        self.speculation.done(message)
 
     @on(WorkspaceReady)
     @_while_running
@@ -793,6 +812,7 @@ class ZenMLApp(App[None]):
 
         def answer(wait: bool | None) -> None:
             if wait and not self.running and environment == self.env:
+                self.speculation.pause()
                 self.running = what
                 if what == "plan":
                     self.plan_pane.started(environment)

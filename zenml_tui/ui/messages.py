@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from zenml_tui.ops.locks import HeldLock
     from zenml_tui.ops.plan_all import EnvPlan
     from zenml_tui.ops.plans import ApplyOutcome, PlanOutcome
+    from zenml_tui.ops.speculative import Impact
     from zenml_tui.platform.engine import ScopeResult
 
 
@@ -109,3 +110,15 @@ class MatrixDone(Message):
     """plan --all: every environment's plan is over."""
 
     rows: list[EnvPlan]
+
+
+@dataclass
+class ImpactDone(Message):
+    """A speculative plan of the unsaved edits is over: its impact, or one line saying
+    why there is none (`cancelled`: a newer edit or a real run stopped it)."""
+
+    token: int  # which request it answers: only the newest is shown
+    impact: Impact | None = None
+    note: str = ""
+    style: str = ""
+    cancelled: bool = False

@@ -1,9 +1,11 @@
 """The Config tab: edit one layer of the scope; beside it the merged preview, updated as
 you type from the unsaved buffer, with each value's layer, its provenance chain, and the
-errors (selecting one moves the cursor there)."""
+errors (selecting one moves the cursor there); after a pause in typing, the speculative
+impact of the unsaved edits (planned by the app, never applied)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,8 +28,11 @@ from zenml_tui.platform.nodes import LIST, MAP, REQUIRED, MNode, display, format
 from zenml_tui.textsafe import line, shorten, visible
 from zenml_tui.ui.latest import LatestJob
 from zenml_tui.ui.messages import MergeDone
+from zenml_tui.ui.widgets.impact import ImpactPanel
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from zenml_tui.ops.config import FlavorSchemas
     from zenml_tui.platform.engine import ScopeResult
 
@@ -39,6 +44,10 @@ PROVENANCE_CHARS = 4000  # a value of megabytes is not drawn whole in the panel
 # all: a huge layer is refused by the editor, but the preview must stay quick with it
 TREE_MAX_CHILDREN = 500
 TREE_MAX_ROWS = 5_000
+# seconds after the last keystroke before the unsaved edits are planned speculatively:
+# past a typist's pause between words, short of the wait for an answer
+IMPACT_PAUSE = 0.7
+ImpactHook = Callable[[dict[Path, str] | None], None]
 
 
 class LayerEditor(TextArea):
@@ -85,6 +94,14 @@ class ConfigPane(Vertical):
         self._error_lines: list[str] | None = None
         self._state: Text | None = None
         self._seen_text: str | None = None  # the editor text last scheduled for a merge
+        # the app's speculative planner (None: offline, never planned): called with the
+        # unsaved buffers to plan them, with None to cancel the plan in flight
+        self.on_impact: ImpactHook | None = None
+        self._typed_at = 0.0  # when the text last changed
+        self._pause: Timer | None = None  # ends the pause in typing
+        self._impact_due = False  # the pause is over: plan once this text's merge is shown
+        self._impact_asked = False  # a plan was asked for since the last change
+        self._shown_generation = -1  # the generation of the merge last shown
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -94,6 +111,7 @@ class ConfigPane(Vertical):
             with Vertical(id="preview-side"):
                 yield Label("", id="preview-state")
                 yield Tree("merged", id="preview")
+                yield ImpactPanel()
                 yield Static("", id="provenance")
                 yield OptionList(id="errors")
 
@@ -118,6 +136,7 @@ class ConfigPane(Vertical):
         keep = self.current if self.current in self.layer_paths else self.layer_paths[-1]
         select.value = self.layer_paths.index(keep)
         self.open_layer(keep)
+        self.impact_wanted()  # another environment's impact, or the same once more
 
     def draft_path(self, path: Path) -> Path:
         return layers.draft_path(self._session, path)
@@ -185,6 +204,7 @@ class ConfigPane(Vertical):
         else:
             self.buffers[self.current] = text
         self.schedule_merge()
+        self.impact_wanted()
 
     def schedule_merge(self, delay: float = 0.0) -> None:
         """Merge now, or as soon as the merge in flight is done (keystrokes coalesce:
@@ -202,7 +222,60 @@ class ConfigPane(Vertical):
             self._dirty = False
             self._merges.poke()
 
+    # -- the speculative impact -----------------------------------------------------------
+    def impact_wanted(self) -> None:
+        """The unsaved edits changed (or what they are planned against): cancel the
+        speculative plan in flight, and plan again after a pause in typing. Called on
+        every keystroke: a time and a flag, a timer only once per pause."""
+        if self.on_impact is None:
+            return
+        self._typed_at = time.monotonic()
+        self._impact_due = False
+        if self._impact_asked:
+            self._impact_asked = False
+            self.on_impact(None)
+            self.query_one(ImpactPanel).stale()
+        if self._pause is None:
+            self._pause = self.set_timer(IMPACT_PAUSE, self._pause_over)
+
+    def _pause_over(self) -> None:
+        self._pause = None
+        left = IMPACT_PAUSE - (time.monotonic() - self._typed_at)
+        if left > 0.01:  # typed again meanwhile
+            self._pause = self.set_timer(left, self._pause_over)
+            return
+        self._impact_due = True
+        self._plan_impact()
+
+    def _plan_impact(self) -> None:
+        """After the pause, once the merge of the text as it is now is shown: plan the
+        unsaved edits, unless there are none or they have errors (listed below)."""
+        if not self._impact_due or self._shown_generation != self.generation:
+            return
+        self._impact_due = False
+        panel = self.query_one(ImpactPanel)
+        unsaved = {p: t for p, t in self.buffers.items() if t != self.saved.get(p)}
+        if not unsaved or self.on_impact is None:
+            panel.hide()
+            return
+        if self.errors:
+            n = len(self.errors)
+            panel.note(
+                f"not planned: {n} error{'s' if n != 1 else ''} in the configuration "
+                "(listed below)",
+                "yellow",
+            )
+            return
+        self._impact_asked = True
+        self.on_impact(unsaved)
+
+    @property
+    def impact_panel(self) -> ImpactPanel:
+        return self.query_one(ImpactPanel)
+
     def on_unmount(self) -> None:
+        if self.on_impact is not None:
+            self.on_impact(None)  # no Terraform left running after the app
         self._merges.stop()
         self._drafts.stop()
 
@@ -259,6 +332,11 @@ class ConfigPane(Vertical):
         self.show_result(message)
 
     def show_result(self, message: MergeDone) -> None:
+        self._show_result(message)
+        self._shown_generation = message.generation
+        self._plan_impact()
+
+    def _show_result(self, message: MergeDone) -> None:
         result = message.result
         self.errors = result.errors
         parse_failed = any(
@@ -460,4 +538,5 @@ class ConfigPane(Vertical):
         del self.buffers[path]
         self.saved[path] = text
         self.schedule_merge(0)
+        self.impact_wanted()  # the other unsaved layers' impact, if any
         return path
