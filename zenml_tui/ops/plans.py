@@ -750,3 +750,48 @@ async def destroy(
 
 def plan_file(session: Session, run: Run) -> Path:
     return run_store(session).dir(run.id) / "plan.tfplan"
+
+
+async def refresh(
+    session: Session, environment: str, addresses: list[str], ctx: RunContext | None = None
+) -> Run:
+    """Record in the state what the server has for `addresses` (`terraform apply
+    -refresh-only -target=...`): what accepting drift does, so that once the layer says
+    the same, state, server and configuration agree and the next plan is empty. Changes
+    nothing on the server; recorded as an apply run (it changes the state, so a plan
+    made before it is stale)."""
+    ctx = ctx or RunContext()
+    try:
+        engine = ctx.attach(session.terraform())
+        prep = await _prepare(session, environment, ctx, engine, need_secrets=True, what="apply")
+        store = run_store(session)
+        envdef = session.environment(environment)
+        run = store.new(RunKind.APPLY, environment, prep.workspace, engine.name, envdef.provider)
+        run.approver = operator()
+        run.commit = platform_commit(session.platform.root)
+        store.save(run)
+        tfvars_path = store.dir(run.id) / "tfvars.json"
+        write_atomic(tfvars_path, prep.tfvars_text, mode=0o600)
+        what = f"refresh of {', '.join(addresses)}"
+        try:
+            result = await _waiting_for_lock(
+                ctx,
+                "apply",
+                lambda: prep.workdir.refresh_only(
+                    prep.env, tfvars_path, addresses, _recorder(store, run, ctx)
+                ),
+            )
+        except ZenMLTUIError as exc:
+            locked = exc.kind is Kind.LOCK_HELD
+            run.finish(RunOutcome.LOCKED if locked else RunOutcome.FAILED, str(exc))
+            store.save(run)
+            raise
+        if result.cancelled:
+            run.finish(RunOutcome.CANCELLED, f"{what} cancelled")
+        else:
+            run.finish(RunOutcome.APPLIED, f"{what}: the server's values recorded in the state")
+        store.save(run)
+        session.pulled.pop(environment, None)
+        return run
+    except OSError as exc:
+        raise file_error(exc, f"refresh {environment}") from None
