@@ -249,6 +249,25 @@ def build_parser(detailed: bool = False) -> argparse.ArgumentParser:
     _add_lock_timeout(p)
     _add_detailed(p, "drifted objects")
 
+    p = sub.add_parser(
+        "adopt", help="adopt stacks, components and connectors made by hand on the server"
+    )
+    _add_platform(p)
+    p.add_argument("--env", required=True, metavar="ENV")
+    p.add_argument(
+        "objects",
+        nargs="*",
+        metavar="KIND NAME",
+        help="what to adopt, e.g. stack local-base-stack (a stack brings its components); "
+        "none: list what can be adopted",
+    )
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="write the layer files and keep the imports for the next plans",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable list")
+
     p = sub.add_parser("runs", help="history of plans and applies")
     _add_platform(p)
     p.add_argument("--env", metavar="ENV")
@@ -867,6 +886,50 @@ def _accept(session: Session, args: argparse.Namespace, report: Any) -> int:
     return EXIT_OK
 
 
+def cmd_adopt(args: argparse.Namespace) -> int:
+    """`adopt --env ENV`: what on the server could be adopted (and why the rest cannot);
+    with KIND NAME pairs the layer edits as diffs and the imports, written with --yes."""
+    from zenml_tui.ops import handmade, layers
+
+    session = _session(args)
+    if not args.objects:
+        found = handmade.survey(session, args.env)
+        if args.json:
+            print(json.dumps([c.to_dict() for c in found], indent=2))
+            return EXIT_OK
+        for c in found:
+            where = c.address if c.adoptable else f"not adoptable: {c.reason}"
+            print(line(f"  {c.kind:<10} {c.name:<40} {where}"))
+        ready = sum(c.adoptable for c in found)
+        print(f"{ready} of {len(found)} objects not in the state of {args.env} can be adopted")
+        if ready:
+            print(f"adopt them: zenml-tui adopt --env {args.env} KIND NAME ... --yes")
+        return EXIT_OK
+    pairs = args.objects
+    kinds = ("stack", "component", "connector")
+    if len(pairs) % 2 or any(k not in kinds for k in pairs[::2]):
+        raise ZenMLTUIError(
+            "give KIND NAME pairs, KIND one of stack, component, connector", kind=Kind.USAGE
+        )
+    wanted = list(zip(pairs[::2], pairs[1::2], strict=True))
+    adoption = handmade.adopt_objects(session, args.env, wanted, record=args.yes)
+    root = session.platform.root
+    for edit in adoption.edits:
+        sys.stdout.write(visible(edit.diff(root)))
+    for c in adoption.adopted:
+        print(line(f"import {c.kind} {c.name} ({c.id}) as {c.address}"))
+    for note in adoption.notes:
+        print(visible(f"note: {note}"))
+    if not args.yes:
+        print(f"write it: zenml-tui adopt --env {args.env} {' '.join(pairs)} --yes")
+        return EXIT_OK
+    for edit in adoption.edits:
+        layers.save_layer(session, edit.layer, edit.after)
+        print(visible(f"wrote {edit.layer.relative_to(root)}"))
+    print(f"the next plan imports them: zenml-tui plan --env {args.env}")
+    return EXIT_OK
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     from zenml_tui.ops import history
 
@@ -955,6 +1018,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "migrate-state": cmd_migrate_state,
     "runs": cmd_runs,
     "status": cmd_status,
+    "adopt": cmd_adopt,
 }
 
 

@@ -63,18 +63,22 @@ def status(
     local server is started first only with `start` (the app does; `status` does not);
     `timeout` overrides the session's for each request (the app's polling is short, so
     that a server that stops answering shows as such within seconds)."""
-    platform = session.platform
-    envdef = session.environment(environment)
-    state: Path | str = platform.state_dir / "state" / envdef.workspace / "terraform.tfstate"
-    if envdef.backend.type != "local":
-        state = _remote_state(session, environment)
+    state = state_of(session, environment)
     client = connect(session, environment, start=start, on_starting=on_starting, timeout=timeout)
     try:
-        report = environment_status(client, platform.name, environment, state)
+        report = environment_status(client, session.platform.name, environment, state)
     except ZenMLError as exc:
         raise explained(session, environment, exc) from None
     report.traced = traced(session, environment, report)
     return report
+
+
+def state_of(session: Session, environment: str) -> Path | str:
+    """The environment's state: its file (local backend) or its text (pulled)."""
+    envdef = session.environment(environment)
+    if envdef.backend.type != "local":
+        return _remote_state(session, environment)
+    return session.platform.state_dir / "state" / envdef.workspace / "terraform.tfstate"
 
 
 PULL_EVERY = 20.0  # seconds a remote state pulled for the Server tab is reused

@@ -522,16 +522,29 @@ async def _adopt(
     found = await ctx.call(
         what, adopt.find_orphans, prep.client, session.platform.name, environment, state
     )
+    state_dir = session.platform.state_dir
+    chosen = await ctx.call(what, adopt.live_pending, prep.client, state_dir, environment, state)
+    if found:
+        ctx.event(
+            {
+                "type": "zenml_tui",
+                "@level": "info",
+                "@message": f"{len(found)} objects of {environment} are on the server but not "
+                "in the state (left by an interrupted run): planning to adopt them",
+            }
+        )
+    if chosen:
+        ctx.event(
+            {
+                "type": "zenml_tui",
+                "@level": "info",
+                "@message": f"{len(chosen)} objects made by hand are to be adopted "
+                f"(zenml-tui adopt): planning to import them",
+            }
+        )
+    found = [*found, *(o for o in chosen if o.id not in {f.id for f in found})]
     if not found:
         return
-    ctx.event(
-        {
-            "type": "zenml_tui",
-            "@level": "info",
-            "@message": f"{len(found)} objects of {environment} are on the server but not in "
-            "the state (left by an interrupted run): planning to adopt them",
-        }
-    )
     try:
         result = await _waiting_for_lock(
             ctx, what, lambda: prep.workdir.plan(prep.env, tfvars_path, scratch)
@@ -545,6 +558,16 @@ async def _adopt(
     addresses = adopt.imports(read_plan(text, _masks(session, environment, prep)), found)
     if addresses:
         adopt.write_imports(prep.workdir.root, addresses)
+    for o in chosen:
+        if o.id not in addresses.values():
+            ctx.event(
+                {
+                    "type": "zenml_tui",
+                    "@level": "warn",
+                    "@message": f"the adoption of {o.name} waits: the configuration does not "
+                    "make it yet (save the layer edits that describe it, then plan again)",
+                }
+            )
 
 
 REVIEW_FILE = "review.json"  # the plan's review as shown (masked), for the apply's confirmation
@@ -719,11 +742,19 @@ async def _apply(
         )
         run.summary = (summary or {}).get("changes") or {}
         run.finish(RunOutcome.APPLIED, (summary or {}).get("@message", ""))
+        await _settle_adoptions(session, environment, prep)
     plan_run.applied_by = run.id
     store.save(run)
     store.save(plan_run)
     session.pulled.pop(environment, None)  # the Server tab reads the new state
     return ApplyOutcome(run, plan_run)
+
+
+async def _settle_adoptions(session: Session, environment: str, prep: _Prepared) -> None:
+    """After an apply: the pending adoptions it imported are done."""
+    if adopt.pending(session.platform.state_dir, environment):
+        state = await current_state(prep.workdir, prep.workspace, prep.env)
+        adopt.settle(session.platform.state_dir, environment, state)
 
 
 async def destroy(
