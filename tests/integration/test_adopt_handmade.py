@@ -130,8 +130,8 @@ def test_a_stack_made_by_hand_is_adopted_with_only_imports(platform: Path) -> No
     assert {a: n for a, n in model["counts"].items() if n and a != "import"} == {}
     # registered with no configuration: null in the imported state against the module's
     # {}, which ZenML holds as one (the apply writes it to the state alone)
-    empty = {f'module.base.zenml_stack_component.base["{t}"]' for t in ("orchestrator",
-                                                                        "image_builder")}  # fmt: skip
+    base = "module.base.zenml_stack_component.base"
+    empty = {f'{base}["orchestrator"]', f'{base}["image_builder"]'}
     for change in model["changes"]:
         assert change["action"] == "import", change
         # the labels the modules add, and the time ZenML records for that update
