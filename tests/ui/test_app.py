@@ -3,6 +3,7 @@ real local ZenML server, real Terraform and the bundled provider."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
@@ -318,8 +319,8 @@ async def test_a_drifted_row_shows_its_origin_and_a_accepts_into_the_config_tab(
         objects = app.query_one("#objects", DataTable)
         await until(pilot, lambda: found["id"] in objects.rows)
         row = [str(c) for c in objects.get_row(found["id"])]
-        assert row[4] == "changed on the server: labels.purpose"
-        assert row[5] == f"team:training layers/team/training.yaml:{line}:16"
+        assert row[3] == "changed: labels.purpose"
+        assert row[4] == f"team:training layers/team/training.yaml:{line}:16"
         objects.move_cursor(row=objects.get_row_index(found["id"]))
         await pilot.pause(0.2)
         detail = str(app.query_one("#server-detail").render())
@@ -335,5 +336,22 @@ async def test_a_drifted_row_shows_its_origin_and_a_accepts_into_the_config_tab(
         editor = app.query_one("#editor", TextArea)
         assert editor.cursor_location == (line - 1, 15)
         await until(pilot, lambda: app.running is None)
-    # the state records the server's value: no drift left
-    assert not status(session, "local").drifted
+        assert not status(session, "local").drifted  # the state records the server's value
+
+        # a component made by hand: "i" describes it in the environment's layer (unsaved)
+        # and keeps its import for the next plan
+        made = client.post("/components", {"name": "local-image-builder", "type":
+                           "image_builder", "flavor": "local", "configuration": {}})  # fmt: skip
+        await pilot.press("4")
+        await until(pilot, lambda: made["id"] in objects.rows, timeout=30)
+        objects.focus()
+        objects.move_cursor(row=objects.get_row_index(made["id"]))
+        await pilot.pause(0.2)
+        assert "i adopt" in str(app.query_one("#server-detail").render())
+        await pilot.press("i")
+        env_layer = platform / "layers" / "env" / "local.yaml"
+        await until(pilot, lambda: env_layer in pane.buffers and app.running is None)
+        assert "  image_builder:\n    flavor: local\n" in pane.buffers[env_layer]
+        assert pane.current == env_layer and app.scope.team is None
+        pending = session.platform.state_dir / "adoptions" / "local.json"
+        assert [o["id"] for o in json.loads(pending.read_text())] == [made["id"]]

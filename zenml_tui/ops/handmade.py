@@ -296,7 +296,9 @@ def _stack_blocker(
 # -- describing them in the layers -----------------------------------------------------------
 
 
-def _pick(candidates: list[Candidate], wanted: Sequence[str | tuple[str, str]]) -> list[Candidate]:
+def _pick(
+    environment: str, candidates: list[Candidate], wanted: Sequence[str | tuple[str, str]]
+) -> list[Candidate]:
     """The candidates named by id or (kind, name); a stack brings its components along."""
     chosen: list[Candidate] = []
     by_id = {c.id: c for c in candidates}
@@ -309,7 +311,8 @@ def _pick(candidates: list[Candidate], wanted: Sequence[str | tuple[str, str]]) 
             found, what = by_id.get(want), want
         if found is None:
             raise ZenMLTUIError(
-                f"{what} is not an object of the server that the state does not hold",
+                f"{what} cannot be adopted into {environment}: the state holds it already, "
+                "another environment's labels claim it, or the server has no such object",
                 kind=Kind.NOT_FOUND,
                 hint="list what can be adopted: zenml-tui adopt --env ENV",
             )
@@ -339,7 +342,7 @@ def adopt_objects(
     over the editor's unsaved `buffers`), and, with `record`, their imports kept for the
     next plans (ops/adopt.py). Raises NOT_FOUND or CONFIG (with the reason) for an
     object that cannot be adopted."""
-    chosen = _pick(survey(session, environment), wanted)
+    chosen = _pick(environment, survey(session, environment), wanted)
     writer = _Writer(session, environment, buffers or {})
     notes: list[str] = []
     for c in chosen:

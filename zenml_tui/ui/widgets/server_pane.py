@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from zenml_tui.ops.drift import StatusReport
     from zenml_tui.ops.locks import HeldLock
 
-ORIGIN_CHARS = 60  # the "owned by" column; the line below the table shows it whole
+ORIGIN_CHARS = 50  # the "owned by" column; the line below the table shows it whole
 
 
 class ServerPane(Vertical):
@@ -64,7 +64,7 @@ class ServerPane(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#objects", DataTable).add_columns(
-            "kind", "name", "type", "managed", "drift", "owned by"
+            "kind", "name", "managed", "drift", "owned by", "type"
         )
 
     def show_lock(self, lock: HeldLock | None) -> None:
@@ -102,20 +102,20 @@ class ServerPane(Vertical):
             table.add_row(
                 Text(line(obj.kind)),
                 Text(line(obj.name)),
-                Text(line(obj.detail)),
                 managed,
-                Text(line(obj.drift), style="red"),
+                Text(line(_drift_cell(obj)), style="red"),
                 Text(shorten(line(owner), ORIGIN_CHARS), style="cyan"),
+                Text(line(obj.detail)),
                 key=obj.id,
             )
         for gone in report.missing:
             table.add_row(
                 Text(line(gone.kind)),
                 Text(line(gone.name)),
-                Text(line(gone.address)),
                 Text("managed", style="green"),
-                Text(line(gone.drift), style="red"),
+                Text("deleted on the server", style="red"),
                 Text(""),
+                Text(line(gone.address)),
                 key=gone.id,
             )
         if keep is not None and keep in table.rows:  # a poll keeps the row the user is on
@@ -168,7 +168,9 @@ class ServerPane(Vertical):
         elif gone is not None:
             out.append("r", style="bold")
             out.append(" restore (the plan creates it again)")
-        elif obj is not None and not obj.address:
+        elif (
+            obj is not None and not obj.address and (obj.managed or not obj.labels.get("platform"))
+        ):
             out.append("i", style="bold")
             out.append(" adopt: describe it in the layers and import it with the next plan")
         detail.update(out)
@@ -178,6 +180,15 @@ class ServerPane(Vertical):
         if self.report is None or chosen is None:
             return
         self.post_message(self.Repair(what, chosen, self.report))
+
+
+def _drift_cell(obj: Any) -> str:
+    """The drift, short enough to leave room for the layer value that owns it."""
+    if obj.changes:
+        return "changed: " + ", ".join(c.attribute for c in obj.changes)
+    if obj.drift and not obj.address:
+        return "labelled, not in the state"
+    return str(obj.drift)
 
 
 def _shown(value: Any) -> str:
