@@ -897,8 +897,11 @@ def cmd_adopt(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps([c.to_dict() for c in found], indent=2))
             return EXIT_OK
+        waiting = {o.id for o in handmade.pending(session, args.env)}
         for c in found:
             where = c.address if c.adoptable else f"not adoptable: {c.reason}"
+            if c.id in waiting:
+                where += " (adoption pending: the next plan imports it)"
             print(line(f"  {c.kind:<10} {c.name:<40} {where}"))
         ready = sum(c.adoptable for c in found)
         print(f"{ready} of {len(found)} objects not in the state of {args.env} can be adopted")

@@ -581,8 +581,13 @@ def _plain(node: MNode | None) -> Any:
     return to_plain(node) if node is not None else {}
 
 
+def pending(session: Session, environment: str) -> list[adopt.Orphan]:
+    """The adoptions recorded for the environment's next plans."""
+    return adopt.pending(session.platform.state_dir, environment)
+
+
 def _own_labels(labels: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in labels.items() if k not in MODULE_LABELS}
 
 
-__all__ = ["Adoption", "Candidate", "adopt_objects", "survey"]
+__all__ = ["Adoption", "Candidate", "adopt_objects", "pending", "survey"]

@@ -1006,6 +1006,10 @@ class ZenMLApp(App[None]):
             ("f7", "plan every environment: a matrix; enter on a cell opens its review"),
             ("f8", "cancel the running plan or apply (or its wait for a lock)"),
             ("w / esc", "when another run holds the state's lock: wait for it / give up"),
+            (
+                "r / a / i",
+                "Server tab: restore a drifted row (plan) / accept it into the layers / adopt",
+            ),
             ("ctrl+s", "save the edited layer"),
             ("1 2 3 4", "Config, Plan, Runs, Server tabs"),
             ("f3", "show or hide the scope tree (hidden below 110 columns)"),
