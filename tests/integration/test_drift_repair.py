@@ -1,8 +1,12 @@
-"""Drift traced back to its layer and repaired, on a copy of the example platform with its
-own local ZenML server, the bundled provider and real Terraform: labels edited through
-the REST API, `status` naming the layer value that owns each, "accept" writing the
-server's value into that layer (the next plan is empty), "restore" planning the layer's
-value back (the server has it again after the apply)."""
+"""Drift traced back to its layer and repaired, and objects made by hand adopted, on a
+copy of the example platform with its own local ZenML server, the bundled provider and
+real Terraform: labels edited through the REST API, `status` naming the layer value
+that owns each, "accept" writing the server's value into that layer (the next plan is
+empty), "restore" planning the layer's value back (the server has it again after the
+apply); a stack and its components registered through the REST API for a second,
+small platform on the same server, adopted with `zenml-tui adopt` (the layer YAML that
+describes them, import blocks kept for the next plan), planned as imports and nothing
+else, applied, and planned again with no change."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli
+from tests.conftest import cli, write_platform
 from tests.integration.test_e2e_platform import FAKE_SECRETS
 from tests.tfharness import restore_environ, set_environ, terraform_environment
 from zenml_tui.ops.servers import local_server
@@ -141,4 +145,144 @@ def test_restore_plans_the_layers_value_back(platform: Path) -> None:
         "terraform"
     )
     r = cli("status", "--env", "local", "--detailed-exitcode", "--platform", str(platform))
+    assert r.returncode == 0, r.stdout
+
+
+HANDMADE = {
+    "platform.yaml": """\
+        platform: handmade
+        stack_version: "0.1.0"
+        cloud: local
+        environments:
+          lab:
+            workspace: lab
+            server:
+              url: SERVER_URL
+              api_key_env: HANDMADE_API_KEY
+            provider: bundled
+        """,
+    "layers/base.yaml": """\
+        # the base layer: what the platform team wrote
+        location: here
+        labels:
+          managed_by: terraform
+        components:
+          artifact_store:
+            flavor: local
+            configuration:
+              path: /tmp/zenml-tui-handmade/artifacts  # the default place
+          orchestrator:
+            flavor: local
+        """,
+}
+
+
+def by_hand(client) -> dict[str, str]:
+    """A stack and its components registered the way someone would in the dashboard."""
+    ids = {}
+    for name, ctype, config, labels in (
+        ("lab-artifact-store", "artifact_store", {"path": "/tmp/by-hand/artifacts"},
+         {"owner": "ml-team"}),
+        ("lab-orchestrator", "orchestrator", {}, {}),
+        ("lab-image-builder", "image_builder", {}, {}),
+        ("my-orchestrator", "orchestrator", {}, {}),
+    ):  # fmt: skip
+        body = {"name": name, "type": ctype, "flavor": "local", "configuration": config,
+                "labels": labels}  # fmt: skip
+        ids[name] = client.post("/components", body)["id"]
+    stack = {
+        "name": "lab-base-stack",
+        "components": {
+            t: [ids[f"lab-{t.replace('_', '-')}"]]
+            for t in ("artifact_store", "orchestrator", "image_builder")
+        },
+        "labels": {"made": "by-hand"},
+    }
+    ids["lab-base-stack"] = client.post("/stacks", stack)["id"]
+    return ids
+
+
+def test_a_stack_made_by_hand_is_adopted_with_only_imports(
+    platform: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = local_server(open_session(platform))  # the example's: one server for both
+    client = server.client()
+    given = server.environment()
+    monkeypatch.setenv("HANDMADE_API_KEY", given["ZENML_API_KEY"])
+    files = dict(HANDMADE)
+    url = given["ZENML_SERVER_URL"]
+    files["platform.yaml"] = files["platform.yaml"].replace("SERVER_URL", url)
+    root = write_platform(tmp_path / "handmade", files)
+    ids = by_hand(client)
+
+    r = cli("adopt", "--env", "lab", "--platform", str(root))
+    assert r.returncode == 0, r.stderr
+    rows = {x.split()[1]: x for x in r.stdout.splitlines() if x.startswith("  ")}
+    assert rows["lab-base-stack"].split()[2] == "module.base.zenml_stack.base"
+    assert 'module.base.zenml_stack_component.base["image_builder"]' in rows["lab-image-builder"]
+    assert "not adoptable: 'my-orchestrator' fits no slot of lab" in rows["my-orchestrator"]
+    assert "named lab-orchestrator" in rows["my-orchestrator"]
+    assert "not adoptable" in rows["default"]  # ZenML's own default stack
+
+    r = cli("adopt", "--env", "lab", "stack", "lab-base-stack", "--platform", str(root))
+    assert r.returncode == 0, r.stderr
+    assert "+++ b/layers/env/lab.yaml" in r.stdout
+    assert "lab-base-stack's own labels (made) go with the import" in r.stdout
+    env_layer = root / "layers" / "env" / "lab.yaml"
+    assert not env_layer.exists()  # nothing written without --yes
+    r = cli("adopt", "--env", "lab", "stack", "lab-base-stack", "--yes",
+            "--platform", str(root))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    # the environment's layer describes what differs from the base layer, which is kept
+    assert env_layer.read_text() == (
+        "components:\n"
+        "  artifact_store:\n"
+        "    configuration:\n"
+        "      path: /tmp/by-hand/artifacts\n"
+        "    labels:\n"
+        "      owner: ml-team\n"
+        "  image_builder:\n"
+        "    flavor: local\n"
+    )
+    assert (root / "layers" / "base.yaml").read_text().startswith("# the base layer")
+    pending = root / ".zenml-tui" / "adoptions" / "lab.json"
+    assert {o["id"] for o in json.loads(pending.read_text())} == {
+        ids[n]
+        for n in ("lab-base-stack", "lab-artifact-store", "lab-orchestrator",
+                  "lab-image-builder")
+    }  # fmt: skip
+
+    # the plan imports the four and changes nothing else (the platform's labels added)
+    r = cli("plan", "--env", "lab", "--json", "--platform", str(root))
+    assert r.returncode == 0, r.stderr
+    model = json.loads(r.stdout)
+    assert model["counts"]["import"] == 4
+    assert {a: n for a, n in model["counts"].items() if n and a != "import"} == {}
+    # registered with no configuration: null in the imported state against the module's
+    # {}, which ZenML holds as one (the apply writes it to the state alone)
+    base = "module.base.zenml_stack_component.base"
+    empty = {f'{base}["orchestrator"]', f'{base}["image_builder"]'}
+    for change in model["changes"]:
+        assert change["action"] == "import", change
+        # the labels the modules add, and the time ZenML records for that update
+        allowed = {"labels", "updated"} | (
+            {"configuration"} if change["address"] in empty else set()
+        )
+        assert {a["path"].split(".")[0] for a in change["attributes"]} <= allowed, change
+    r = cli("plan", "--env", "lab", "--platform", str(root))
+    assert "4 to import, 0 to create, 0 to update, 0 to replace, 0 to delete" in r.stdout
+
+    r = cli("apply", "--env", "lab", "--yes", "--platform", str(root))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert not pending.exists()  # the apply imported them: nothing left to adopt
+    r = cli("plan", "--env", "lab", "--detailed-exitcode", "--json", "--platform", str(root))
+    assert r.returncode == 0, r.stdout + r.stderr
+    again = json.loads(r.stdout)
+    assert again["changes"] == [] and again["drift"] == []
+    stack = client.get(f"/stacks/{ids['lab-base-stack']}", hydrate="true")
+    assert stack["metadata"]["labels"]["platform"] == "handmade"  # managed now
+    store = client.get(f"/components/{ids['lab-artifact-store']}", hydrate="true")
+    assert store["metadata"]["configuration"]["path"] == "/tmp/by-hand/artifacts"
+    assert store["metadata"]["labels"]["owner"] == "ml-team"
+    r = cli("status", "--env", "lab", "--detailed-exitcode", "--platform", str(root))
     assert r.returncode == 0, r.stdout
