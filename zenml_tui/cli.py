@@ -28,6 +28,7 @@ from zenml_tui.errors import Diagnostic, Kind, ZenMLTUIError
 from zenml_tui.textsafe import line, visible
 
 if TYPE_CHECKING:
+    from zenml_tui.ops.blast import BlastRadius
     from zenml_tui.ops.context import RunContext
     from zenml_tui.ops.plans import PlanModel
     from zenml_tui.ops.session import Session
@@ -267,6 +268,15 @@ def build_parser(detailed: bool = False) -> argparse.ArgumentParser:
         help="write the layer files and keep the imports for the next plans",
     )
     p.add_argument("--json", action="store_true", help="machine-readable list")
+
+    p = sub.add_parser("connector", help="the service connectors of an environment's server")
+    connector_sub = p.add_subparsers(dest="connector_command", metavar="ACTION", required=True)
+    sp = connector_sub.add_parser(
+        "verify", help="ask the server to verify a connector; exit 1 when it says invalid"
+    )
+    _add_platform(sp)
+    sp.add_argument("--env", required=True, metavar="ENV")
+    sp.add_argument("name", metavar="NAME", help="the connector's name on the server")
 
     p = sub.add_parser("runs", help="history of plans and applies")
     _add_platform(p)
@@ -714,7 +724,7 @@ def _matrix_text(rows: Sequence[Any]) -> str:
 
 
 def cmd_apply(args: argparse.Namespace, destroy: bool = False) -> int:
-    from zenml_tui.ops import history, plans
+    from zenml_tui.ops import blast, history, plans
     from zenml_tui.ops.context import RunContext
 
     session = _session(args)
@@ -726,6 +736,9 @@ def cmd_apply(args: argparse.Namespace, destroy: bool = False) -> int:
             counts = ", ".join(f"{n} {a}" for a, n in run.summary.items() if n and a != "no-op")
             print(f"plan {run.id}: {counts or 'no changes'}")
             _print_saved_review(plans.saved_review(session, run))
+            _print_blast(blast.of_plan_run(session, args.env, run))
+    else:
+        _print_blast(blast.of_destroy(session, args.env))
     typed = _typed_confirmation(args, session, action)
     if typed == "":
         raise ZenMLTUIError("not confirmed: nothing was changed", kind=Kind.NOT_CONFIRMED)
@@ -748,6 +761,14 @@ def cmd_apply(args: argparse.Namespace, destroy: bool = False) -> int:
         return EXIT_INTERRUPTED
     done = (plans.RunOutcome.APPLIED, plans.RunOutcome.NO_CHANGES)
     return EXIT_OK if run.outcome in done else EXIT_ERROR
+
+
+def _print_blast(radius: BlastRadius | None) -> None:
+    """What on the server uses the objects the run deletes or replaces (nothing when it
+    deletes or replaces none), before the confirmation."""
+    if radius is not None:
+        sys.stdout.write("".join(line(text) + "\n" for text in radius.lines()))
+        sys.stdout.flush()
 
 
 def cmd_destroy(args: argparse.Namespace) -> int:
@@ -816,8 +837,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2))
         return EXIT_DIFF if report.drifted and args.detailed_exitcode else EXIT_OK
     print(f"{args.env}: ZenML {report.version} at {report.url}")
+    from zenml_tui.ops.connectors import expiry_text
+
     for obj in report.objects:
         mark = "managed" if obj.managed else "other"
+        if obj.kind == "connector":
+            mark = f"{mark:<7}  expires {expiry_text(obj.expires)}"
         drift = f"  DRIFT: {obj.drift}" if obj.drift else ""
         print(line(f"  {obj.kind:<10} {obj.name:<40} {obj.detail:<32} {mark}{drift}"))
         for d in report.traced.get(obj.id, []):
@@ -884,6 +909,16 @@ def _accept(session: Session, args: argparse.Namespace, report: Any) -> int:
     print(visible(f"run {run.id}: {run.message}"))
     print(f"the next plan shows no change for it: zenml-tui plan --env {args.env}")
     return EXIT_OK
+
+
+def cmd_connector(args: argparse.Namespace) -> int:
+    """The server's verdict on a connector: valid (what it reaches) or its error."""
+    from zenml_tui.ops.connectors import summary, verify_connector
+
+    session = _session(args)
+    answer = verify_connector(session, args.env, name=args.name)
+    print(line(f"{answer.connector}: {summary(answer)}"))
+    return EXIT_OK if answer.valid else EXIT_ERROR
 
 
 def cmd_adopt(args: argparse.Namespace) -> int:
@@ -1020,6 +1055,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "unlock": cmd_unlock,
     "migrate-state": cmd_migrate_state,
     "runs": cmd_runs,
+    "connector": cmd_connector,
     "status": cmd_status,
     "adopt": cmd_adopt,
 }

@@ -192,3 +192,20 @@ def test_no_private_names_of_other_modules_are_used() -> None:
             ):
                 offenders.append(f"{path.name}:{node.lineno}: {node.value.id}.{node.attr}")
     assert offenders == []
+
+
+def test_no_file_holds_merge_conflict_markers() -> None:
+    """A merge resolved by hand once left `<<<<<<<` in the README's command table."""
+    markers = ("<" * 7 + " ", "=" * 7 + "\n", ">" * 7 + " ")
+    tracked = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    found = []
+    for name in tracked:
+        path = REPO / name
+        if path.suffix not in (".py", ".md", ".tf", ".yaml", ".yml", ".toml", ".tcss", ".cfg"):
+            continue
+        for i, text in enumerate(path.read_text(errors="replace").splitlines(True), 1):
+            if text.startswith(markers):
+                found.append(f"{name}:{i}")
+    assert not found, found

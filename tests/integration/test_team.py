@@ -88,7 +88,7 @@ def test_plan_all_rows_match_the_single_plans(platform: Path, snapshot) -> None:
     assert single.commit == git(platform, "rev-parse", "HEAD")  # the plan names its commit
     markdown = out.read_text()
     no_secret_in(markdown)
-    assert "<i>(sensitive)</i>" in markdown
+    assert "<i>«secret:GCP_PROD_WIF_CONFIG»</i>" in markdown
     head = git(platform, "rev-parse", "HEAD")[:12]
     assert f"commit <code>{head}</code>" in markdown  # the one part that differs per run
     assert markdown.replace(head, "COMMIT") == snapshot(extension_class=MarkdownSnapshot)
@@ -135,3 +135,92 @@ def test_apply_records_approver_and_commit_then_matrix_shows_update_and_drift(
     assert text[0].split() == ["environment", "create", "update", "replace", "delete",
                                "drift", "result"]  # fmt: skip
     assert text[1].split()[:7] == ["local", "0", "1", "0", "0", "1", "changes"]
+
+
+STEP = 'module.team["training"].zenml_stack_component.team["step_operator"]'
+TRACKER = 'module.team["training"].zenml_stack_component.team["experiment_tracker"]'
+ROTATED = '{"type": "external_account", "key": "ROTATED-PRD-3e5f"}'
+
+
+def position(path: Path, needle: str) -> tuple[int, int]:
+    for i, text in enumerate(path.read_text().splitlines(), 1):
+        if needle in text:
+            return i, text.index(needle) + 1
+    raise AssertionError(needle)
+
+
+def test_a_changed_setting_is_traced_to_its_layer_and_a_secret_only_named(platform: Path) -> None:
+    """Terraform marks a component's whole configuration sensitive; the review shows the
+    one key that changed, before -> after, with the layer line that set it. A key backed
+    by a secret shows only «secret:NAME», in every output and every file of the run."""
+    args = ("--env", "prod", "--platform", str(platform))
+    assert cli("plan", *args).returncode == 0
+    r = cli("apply", *args, "--yes", "--confirm-env", "prod")
+    assert r.returncode == 0, r.stdout + r.stderr
+    prod = platform / "layers" / "env" / "prod.yaml"
+    prod.write_text(prod.read_text().replace("n1-standard-8", "n1-highmem-16"))
+    line, col = position(prod, "n1-highmem-16")
+
+    r = cli("plan", *args, "--json")
+    assert r.returncode == 0, r.stderr
+    (step,) = [c for c in json.loads(r.stdout)["changes"] if c["address"] == STEP]
+    config = [a for a in step["attributes"] if a["path"].startswith("configuration")]
+    assert [(a["path"], a["before"], a["after"]) for a in config] == [
+        ("configuration.machine_type", "n1-standard-8", "n1-highmem-16")
+    ]
+    origin = config[0]["origin"]
+    assert (origin["layer"], origin["line"], origin["col"]) == ("env:prod", line, col)
+    assert origin["file"] == str(prod) and origin["scope"] == "prod/training"
+    r = cli("plan", *args)
+    assert 'configuration.machine_type: "n1-standard-8" -> "n1-highmem-16"' in r.stdout
+    assert f"<- env:prod layers/env/prod.yaml:{line}:{col}" in r.stdout
+
+    # prod's credential rotated, and the tracker's token moved onto it
+    prod.write_text(
+        prod.read_text()
+        + "  experiment_tracker:\n    configuration:\n"
+        + "      tracking_token: ${secret:GCP_PROD_WIF_CONFIG}\n"
+    )
+    saved = set_environ({"ACME_GCP_PROD_WIF_CONFIG": ROTATED})
+    try:
+        outputs = [cli("plan", *args, "--format", f).stdout for f in ("json", "markdown")]
+        r = cli("plan", *args)
+        outputs.append(r.stdout + r.stderr)
+        confirm = cli("apply", *args)  # not confirmed: prints the review it asks about
+        outputs.append(confirm.stdout + confirm.stderr)
+    finally:
+        restore_environ(saved)
+    body = json.loads(outputs[0])
+    by_address = {c["address"]: c for c in body["changes"]}
+    (token,) = by_address[TRACKER]["attributes"][:1]
+    assert (token["path"], token["before"], token["after"]) == (
+        "configuration.tracking_token",
+        "«secret:MLFLOW_TRACKING_TOKEN»",
+        "«secret:GCP_PROD_WIF_CONFIG»",
+    )
+    assert token["origin"]["secret"] == "GCP_PROD_WIF_CONFIG"
+    connector = {
+        a["path"]: a
+        for a in by_address["module.base.zenml_service_connector.base[0]"]["attributes"]
+    }["configuration.external_account_json"]
+    assert connector["after"] == "«secret:GCP_PROD_WIF_CONFIG»"
+    assert connector["before"] == "(sensitive value)"  # the old value is no layer's
+    created = by_address['zenml_secret.component["GCP_PROD_WIF_CONFIG"]']
+    assert {a["path"]: a["after"] for a in created["attributes"]}["values.value"] == (
+        "«secret:GCP_PROD_WIF_CONFIG»"
+    )
+    assert (
+        "«secret:GCP_PROD_WIF_CONFIG»" in outputs[1]
+        and "«secret:GCP_PROD_WIF_CONFIG»" in outputs[3]
+    )
+    session = open_session(platform)
+    run = history.latest_plan(session, "prod")
+    assert run is not None
+    files = [
+        p.read_text(errors="replace")
+        for p in (session.platform.state_dir / "runs" / run.id).iterdir()
+        if p.name != "plan.tfplan"  # Terraform's own saved plan, 0600
+    ]
+    for text in outputs + files:
+        no_secret_in(text)
+        assert "ROTATED-PRD-3e5f" not in text

@@ -47,6 +47,7 @@ __all__ = [
     "Missing",
     "StatusReport",
     "accept",
+    "state_of",
     "status",
 ]
 
@@ -74,7 +75,8 @@ def status(
 
 
 def state_of(session: Session, environment: str) -> Path | str:
-    """The environment's state: its file (local backend) or its text (pulled)."""
+    """The environment's state: its file on the local backend, else the remote state's
+    text (pulled at most every PULL_EVERY seconds)."""
     envdef = session.environment(environment)
     if envdef.backend.type != "local":
         return _remote_state(session, environment)

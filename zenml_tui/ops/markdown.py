@@ -76,8 +76,8 @@ def _diff_table(change: ResourceChange) -> str:
     if not rows:
         return ""
     if change.action == "create":
-        out = ["| attribute | value |", "|---|---|"]
-        out += [f"| {code(d.path)} | {_value(d.after)} |" for d in rows]
+        out = ["| attribute | value | from |", "|---|---|---|"]
+        out += [f"| {code(d.path)} | {_value(d.after)} | {_from(d)} |" for d in rows]
     else:
         out = ["| attribute | before | after | from |", "|---|---|---|---|"]
         for d in rows:

@@ -21,7 +21,7 @@ from zenml_tui.ops.config import explain_in, merge_scope
 from zenml_tui.ops.session import Session
 from zenml_tui.platform.explain import Explanation
 from zenml_tui.platform.trace import LAYER, SECRET_ORIGIN, UNTRACED, Origin, Tracer, target_of
-from zenml_tui.terraform.plan import Masks, PlanModel, tf_string
+from zenml_tui.terraform.plan import SYMBOL, Masks, PlanModel, shown, tf_string
 from zenml_tui.terraform.runs import RunKind, RunOutcome, RunStore
 
 MARK_PREFIX = "«secret:"
@@ -128,3 +128,36 @@ def explain_attribute(
     env, team, project = [*origin.scope.split("/"), None, None][:3]
     result = merge_scope(session, env or environment, team, project)
     return origin, explain_in(result, origin.path)
+
+
+CONFIRM_LINES = 30  # what an apply's confirmation lists of the review, at most
+
+
+def confirmation_lines(model: PlanModel, limit: int = CONFIRM_LINES) -> list[str]:
+    """The review an apply's confirmation repeats: each change, and for an update,
+    replace or import each attribute before -> after with the layer value behind it (a
+    plan of 10,000 changes is read only as far as the limit)."""
+    out: list[str] = []
+    total = sum(1 for c in model.changes if c.action != "no-op")
+    listed = 0
+    for change in model.changes:
+        if change.action == "no-op":
+            continue
+        if len(out) >= limit:
+            break
+        listed += 1
+        out.append(f"{SYMBOL.get(change.action, change.action)} {change.address}")
+        if change.action not in ("update", "replace", "import"):
+            continue
+        for d in change.diffs():
+            if d.origin is not None and d.origin.kind == "computed":
+                continue  # what the server records (timestamps) is not a decision
+            where = (
+                f"  ({d.origin.text})"
+                if d.origin is not None and d.origin.kind in ("layer", "secret")
+                else ""
+            )
+            out.append(f"    {d.path}: {shown(d.before)} -> {shown(d.after)}{where}")
+    if listed < total:
+        out.append(f"… and {total - listed} more changes (the Plan tab lists them all)")
+    return out

@@ -143,15 +143,19 @@ class Tracer:
         if not parts:
             return Origin(UNTRACED, "not traced")
         head = parts[0]
+        if head == "id":
+            return Origin(COMPUTED, "the server assigns it")
+        if head in ("created", "updated", "expires_at", "user", "user_id"):
+            return Origin(COMPUTED, "the server records it")
         if target.what == "secret":
             if head == "values":
                 return self._secret(target.secret)
-            return Origin(MODULE, "named by the module after the secret")
-        if head == "id":
-            return Origin(COMPUTED, "the server assigns it")
-        if head in ("created", "updated", "expires_at"):
-            return Origin(COMPUTED, "the server records it")
-        if head == "name" or (head == "type" and target.what == "component"):
+            if head == "name":
+                return Origin(MODULE, "named by the module after the secret")
+            return Origin(UNTRACED, "not traced")
+        if head == "type" and target.what == "component":
+            return Origin(MODULE, f"its key under components: ({target.component})")
+        if head == "name":
             return Origin(MODULE, "named by the module from the environment, team and type")
         if target.what == "project":
             if head == "description":

@@ -232,8 +232,8 @@ class ZenMLClient:
         self._token, self._token_expires = data["access_token"], float("inf")
         return self._token
 
-    def put(self, path: str, body: Any) -> Any:
-        return self._send("PUT", API + path, body=body)
+    def put(self, path: str, body: Any, **params: Any) -> Any:
+        return self._send("PUT", API + path, body=body, params=params or None)
 
     def delete(self, path: str) -> Any:
         return self._send("DELETE", API + path)

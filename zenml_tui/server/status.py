@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zenml_tui.server.connectors import expiry
 from zenml_tui.server.rest import ZenMLClient
 
 KINDS = {
@@ -75,6 +76,7 @@ class LiveObject:
     address: str = ""  # its Terraform address, when in state
     drift: str = ""
     changes: list[Changed] = field(default_factory=list)  # what drifted, when in state
+    expires: str = ""  # a connector's: its credentials' expires_at, or "never"
 
 
 @dataclass
@@ -202,6 +204,8 @@ def environment_status(
             labels = labels_of(kind, item)
             managed = is_managed(kind, item, platform_name, environment)
             obj = LiveObject(kind, item["id"], item["name"], _detail(kind, item), labels, managed)
+            if kind == "connector":
+                obj.expires = expiry(item)
             entry = in_state.get(item["id"])
             if entry is not None:
                 seen.add(item["id"])

@@ -154,6 +154,9 @@ def _sensitive_leaves(
         for i, v in enumerate(value):
             yield from _sensitive_leaves(v, f"{path}[{i}]", masks)
         return
+    if value is None and masks.harmless:  # a null holds nothing to hide
+        yield path, None, False, False, None, True
+        return
     text = tf_string(value)
     if (
         text is not None

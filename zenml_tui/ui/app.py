@@ -56,6 +56,7 @@ from zenml_tui.ui.widgets.header import TopBar
 if TYPE_CHECKING:
     from textual.message import Message
 
+    from zenml_tui.ops.connectors import Verification
     from zenml_tui.ops.context import RunContext
     from zenml_tui.ops.locks import HeldLock
     from zenml_tui.ops.plan_all import EnvPlan
@@ -196,7 +197,7 @@ class ZenMLApp(App[None]):
         try:
             await self.query_one("#plan-tab").mount(PlanPane())
             await self.query_one("#runs-tab").mount(RunsPane(self.session))
-            await self.query_one("#server-tab").mount(ServerPane())
+            await self.query_one("#server-tab").mount(ServerPane(self._verify_connector))
         except MountError:
             return  # the app is closing already
         self._panes_ready = True
@@ -634,9 +635,15 @@ class ZenMLApp(App[None]):
             if typed is not None:
                 self.apply_plan(env, run_id, typed)
 
+        from zenml_tui.ops import blast, review
         from zenml_tui.ui.screens.confirm import ConfirmApply
 
-        self.push_screen(ConfirmApply(env, model.counts, protected), confirmed)
+        # what uses the stacks, components and connectors it deletes or replaces: asked
+        # of the server in the dialog's worker
+        check = functools.partial(blast.of_plan, self.session, env, model)
+        usage = check if blast.hits_anything(model) else None
+        lines = review.confirmation_lines(model)
+        self.push_screen(ConfirmApply(env, model.counts, protected, usage, lines), confirmed)
 
     def apply_plan(self, environment: str, run_id: str, confirm_env: str | None) -> None:
         """Apply the reviewed plan `run_id`; a protected environment is applied only when
@@ -889,6 +896,16 @@ class ZenMLApp(App[None]):
             return
         self.post_message(ServerState(environment, report, **seen))
 
+    def _verify_connector(self, connector_id: str) -> Verification:
+        """The server's verdict on a connector (called in the Server tab's worker)."""
+        if self.offline:
+            raise ZenMLTUIError(
+                "offline: verifying a connector needs the ZenML server", kind=Kind.SERVER_DOWN
+            )
+        from zenml_tui.ops.connectors import verify_connector
+
+        return verify_connector(self.session, self.env, connector_id=connector_id)
+
     @on(ServerState)
     @_while_running
     def _server_state(self, message: ServerState) -> None:
@@ -1006,10 +1023,9 @@ class ZenMLApp(App[None]):
             ("f7", "plan every environment: a matrix; enter on a cell opens its review"),
             ("f8", "cancel the running plan or apply (or its wait for a lock)"),
             ("w / esc", "when another run holds the state's lock: wait for it / give up"),
-            (
-                "r / a / i",
-                "Server tab: restore a drifted row (plan) / accept it into the layers / adopt",
-            ),
+            ("g", "in the Plan tab: open the layer line behind the selected change"),
+            ("v", "in the Server tab: verify the selected connector (the server's answer)"),
+            ("r a i", "in the Server tab: restore a drifted row (plan) / accept it / adopt"),
             ("ctrl+s", "save the edited layer"),
             ("1 2 3 4", "Config, Plan, Runs, Server tabs"),
             ("f3", "show or hide the scope tree (hidden below 110 columns)"),

@@ -3,33 +3,72 @@ yes/no, the environment picker and the help screen."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 
 from zenml_tui.ops.confirm import matches
 from zenml_tui.platform.definition import Environment
+from zenml_tui.textsafe import line
+
+if TYPE_CHECKING:
+    from zenml_tui.ops.blast import BlastRadius
+
+
+class UsageChecked(Message):
+    """The blast radius, from the dialog's worker."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
 
 
 class ConfirmApply(ModalScreen[str | None]):
-    """Lists the counts by action; a protected environment needs its name typed. Gives
-    the name as confirmed (the application layer checks it again), None when cancelled."""
+    """Lists the counts by action and, when the plan deletes or replaces stacks,
+    components or connectors, what uses them on the server (asked in a worker: the dialog
+    says it is checking until the answer is in; the apply never waits for it); a
+    protected environment needs its name typed. Gives the name as confirmed (the
+    application layer checks it again), None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "cancel")]
 
-    def __init__(self, environment: str, counts: dict[str, int], protected: bool) -> None:
+    def __init__(
+        self,
+        environment: str,
+        counts: dict[str, int],
+        protected: bool,
+        usage: Callable[[], BlastRadius | None] | None = None,
+        review: list[str] | None = None,
+    ) -> None:
+        """`usage`: asks the server what uses the objects the plan takes away;
+        `review`: the changes as the review showed them (masked, traced)."""
         super().__init__()
         self.environment, self.counts, self.protected = environment, counts, protected
+        self.usage = usage
+        self.review = review or []
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        wide = self.usage is not None or bool(self.review)
+        with Vertical(id="dialog", classes="wide" if wide else ""):
             yield Label(Text(f"Apply the reviewed plan to {self.environment}?", style="bold"))
             lines = "\n".join(f"  {n} to {a}" for a, n in self.counts.items() if n and a != "no-op")
             yield Static(lines or "  no changes")
+            if self.review:
+                with VerticalScroll(id="review-box"):
+                    yield Static(Text("\n".join(line(x) for x in self.review)), id="review")
+            if self.usage is not None:
+                from zenml_tui.ops.blast import CHECKING  # not before: its imports are many
+
+                with VerticalScroll(id="blast-box"):
+                    yield Static(Text(CHECKING, style="italic yellow"), id="blast")
             if self.protected:
                 yield Label(
                     Text(
@@ -45,6 +84,32 @@ class ConfirmApply(ModalScreen[str | None]):
                     disabled=self.protected,
                 )
                 yield Button("Cancel", id="no")
+
+    def on_mount(self) -> None:
+        if self.usage is not None:
+            self._check(self.usage)
+
+    @work(thread=True, exclusive=True, group="blast")
+    def _check(self, usage: Callable[[], BlastRadius | None]) -> None:
+        from zenml_tui.ops.blast import NOTHING
+
+        try:
+            radius = usage()
+        except Exception as exc:  # a bug: said in the dialog, the apply stays possible
+            lines = [f"could not check what uses them: internal error: {type(exc).__name__}"]
+        else:
+            lines = radius.lines() if radius is not None else [NOTHING]
+        self.post_message(UsageChecked(lines))  # thread-safe; dropped once closed
+
+    @on(UsageChecked)
+    def _checked(self, message: UsageChecked) -> None:
+        self.show_usage(message.lines)
+
+    def show_usage(self, lines: list[str]) -> None:
+        """What uses the objects (plain text: names come from the server)."""
+        failed = bool(lines) and lines[0].startswith("could not check")
+        text = Text("\n".join(line(x) for x in lines), style="yellow" if failed else "")
+        self.query_one("#blast", Static).update(text)
 
     @on(Input.Changed, "#typed")
     def _typed(self, event: Input.Changed) -> None:

@@ -1,31 +1,43 @@
 """The Server tab: live stacks, components and connectors of the environment's ZenML
-server, which this platform manages, and drift with the layer value that owns each
-drifted attribute; who holds the state's lock, when another run does. On a drifted row
-"r" restores (a plan, as f5) and "a" accepts the server's values into the owning layer
-(an unsaved edit in the Config tab); on an object the platform does not manage "i"
-adopts it (its layer YAML as unsaved edits, and import blocks for the next plan)."""
+server, which this platform manages, drift with the layer value that owns each drifted
+attribute, and each connector's expiry; who holds the state's lock, when another run
+does. On a drifted row "r" restores (a plan, as f5) and "a" accepts the server's values
+into the owning layer (an unsaved edit in the Config tab); on an object the platform
+does not manage "i" adopts it (its layer YAML as unsaved edits, and import blocks for
+the next plan); "v" on a connector's row asks the server to verify it."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from zenml_tui.errors import ZenMLTUIError
 from zenml_tui.textsafe import line, shorten
 
 if TYPE_CHECKING:
+    from zenml_tui.ops.connectors import Verification
     from zenml_tui.ops.drift import StatusReport
     from zenml_tui.ops.locks import HeldLock
 
 ORIGIN_CHARS = 50  # the "owned by" column; the line below the table shows it whole
+
+
+class Verified(Message):
+    """A connector's verdict (or why there is none), from the pane's worker."""
+
+    def __init__(self, text: Text) -> None:
+        super().__init__()
+        self.text = text
 
 
 class ServerPane(Vertical):
@@ -40,6 +52,7 @@ class ServerPane(Vertical):
         Binding("r", "repair('restore')", "restore", show=False),
         Binding("a", "repair('accept')", "accept", show=False),
         Binding("i", "repair('adopt')", "adopt", show=False),
+        Binding("v", "verify", "verify connector"),
     ]
 
     @dataclass
@@ -50,21 +63,27 @@ class ServerPane(Vertical):
         object_id: str
         report: StatusReport
 
-    def __init__(self) -> None:
+    def __init__(self, verify: Callable[[str], Verification] | None = None) -> None:
+        """`verify`: asks the server about a connector by id (run in a worker)."""
         super().__init__(id="server")
         self.report: StatusReport | None = None
+        self._verify = verify
+        self._connectors: dict[str, str] = {}  # id -> name, of the rows shown
 
     def compose(self) -> ComposeResult:
         yield Static("connecting…", id="server-state")
         lock = Static("", id="server-lock")
         lock.display = False  # shown while another run holds the state's lock
         yield lock
+        verified = Static("", id="server-verify")
+        verified.display = False  # shown once a connector has been verified
+        yield verified
         yield DataTable(id="objects", cursor_type="row", zebra_stripes=True)
         yield Static("", id="server-detail")
 
     def on_mount(self) -> None:
         self.query_one("#objects", DataTable).add_columns(
-            "kind", "name", "managed", "drift", "owned by", "type"
+            "kind", "name", "managed", "expires", "drift", "owned by", "type"
         )
 
     def show_lock(self, lock: HeldLock | None) -> None:
@@ -78,6 +97,8 @@ class ServerPane(Vertical):
             shown.update(text)
 
     def show(self, report: StatusReport | None, problem: str) -> None:
+        from zenml_tui.ops.connectors import expiry_text
+
         state = self.query_one("#server-state", Static)
         if report is None:
             shown = f"server unavailable: {line(problem)} (retrying)"
@@ -93,8 +114,10 @@ class ServerPane(Vertical):
         table = self.query_one("#objects", DataTable)
         keep = self.selected
         table.clear()
+        self._connectors = {o.id: o.name for o in report.objects if o.kind == "connector"}
         for obj in report.objects:
             managed = Text("managed", style="green") if obj.managed else Text("other", style="dim")
+            expires = expiry_text(obj.expires) if obj.kind == "connector" else ""
             traced = report.traced.get(obj.id, [])
             owner = traced[0].origin.text if traced else ""
             if len(traced) > 1:
@@ -103,6 +126,7 @@ class ServerPane(Vertical):
                 Text(line(obj.kind)),
                 Text(line(obj.name)),
                 managed,
+                Text(expires, style="red" if expires.endswith("(expired)") else ""),
                 Text(line(_drift_cell(obj)), style="red"),
                 Text(shorten(line(owner), ORIGIN_CHARS), style="cyan"),
                 Text(line(obj.detail)),
@@ -113,6 +137,7 @@ class ServerPane(Vertical):
                 Text(line(gone.kind)),
                 Text(line(gone.name)),
                 Text("managed", style="green"),
+                Text(""),
                 Text("deleted on the server", style="red"),
                 Text(""),
                 Text(line(gone.address)),
@@ -181,13 +206,54 @@ class ServerPane(Vertical):
             return
         self.post_message(self.Repair(what, chosen, self.report))
 
+    # -- verifying a connector ----------------------------------------------------------
+    def action_verify(self) -> None:
+        """Verify the connector of the row under the cursor (the server answers)."""
+        table = self.query_one("#objects", DataTable)
+        key = None
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        name = self._connectors.get(str(key)) if key is not None else None
+        if key is None or name is None or self._verify is None:
+            self.verified(Text("v verifies a connector: select a connector's row", style="dim"))
+            return
+        self.verified(Text(line(f"connector {name}: verifying on the server…"), style="yellow"))
+        self._verify_worker(str(key), name)
+
+    @work(thread=True, exclusive=True, group="verify")
+    def _verify_worker(self, connector_id: str, name: str) -> None:
+        from zenml_tui.ops.connectors import summary
+
+        assert self._verify is not None
+        try:
+            answer = self._verify(connector_id)
+        except ZenMLTUIError as exc:
+            text = Text(line(f"connector {name}: not verified: {exc.one_line()}"), style="yellow")
+        except Exception as exc:  # a bug: said, and the app stays up
+            problem = f"internal error: {type(exc).__name__}: {exc}"
+            text = Text(line(f"connector {name}: not verified: {problem}"), style="bold red")
+        else:
+            shown = line(f"connector {answer.connector}: {summary(answer)}")
+            text = Text(shown, style="green" if answer.valid else "bold red")
+        self.post_message(Verified(text))  # thread-safe; dropped once the app is gone
+
+    @on(Verified)
+    def _answered(self, message: Verified) -> None:
+        self.verified(message.text)
+
+    def verified(self, text: Text) -> None:
+        """The server's answer (or why there is none) on the status line."""
+        shown = self.query_one("#server-verify", Static)
+        shown.display = True
+        shown.update(text)
+
 
 def _drift_cell(obj: Any) -> str:
     """The drift, short enough to leave room for the layer value that owns it."""
     if obj.changes:
-        return "changed: " + ", ".join(c.attribute for c in obj.changes)
+        return ", ".join(c.attribute for c in obj.changes)
     if obj.drift and not obj.address:
-        return "labelled, not in the state"
+        return "not in the state"
     return str(obj.drift)
 
 
