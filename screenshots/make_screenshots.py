@@ -90,7 +90,7 @@ async def shoot(root: Path) -> None:
             pilot,
             lambda: (
                 tracker["id"] in objects.rows
-                and "purpose" in str(objects.get_row(tracker["id"])[3])
+                and "labels.purpose" in map(str, objects.get_row(tracker["id"]))
             ),
         )
         objects.focus()
