@@ -80,8 +80,25 @@ async def shoot(root: Path) -> None:
             pilot,
             lambda: made <= {str(objects.get_row_at(i)[1]) for i in range(objects.row_count)},
         )
+        # a label changed in the dashboard: drift, traced to the layer value that owns it
+        from zenml_tui.ops.servers import local_server
+
+        client = local_server(app.session).client()
+        (tracker,) = client.list_all("/components", name="local-training-experiment-tracker")
+        labels = client.get(f"/components/{tracker['id']}", hydrate="true")["metadata"]["labels"]
+        client.put(f"/components/{tracker['id']}", {"labels": {**labels, "purpose": "research"}})
+        await until(
+            pilot,
+            lambda: (
+                tracker["id"] in objects.rows
+                and "labels.purpose" in map(str, objects.get_row(tracker["id"]))
+            ),
+        )
+        objects.focus()
+        objects.move_cursor(row=objects.get_row_index(tracker["id"]))
         await pilot.pause(0.3)
         save(app, "server")
+        client.put(f"/components/{tracker['id']}", {"labels": labels})  # as the layers say
 
         await pilot.press("f7")  # every environment: local is applied, the rest are new
         await until(pilot, lambda: isinstance(app.screen, PlanMatrix) and app.running is None)

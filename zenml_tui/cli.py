@@ -235,7 +235,39 @@ def build_parser(detailed: bool = False) -> argparse.ArgumentParser:
     _add_platform(p)
     p.add_argument("--env", required=True, metavar="ENV")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--accept",
+        nargs="+",
+        metavar="ADDRESS",
+        help="ADDRESS [ATTRIBUTE ...]: accept the server's values of the drifted object's "
+        "attributes (default: all it can) into the owning layer; prints the edit as a diff",
+    )
+    p.add_argument(
+        "--write",
+        action="store_true",
+        help="with --accept: write the layer file and record the server's values in the state",
+    )
+    _add_lock_timeout(p)
     _add_detailed(p, "drifted objects")
+
+    p = sub.add_parser(
+        "adopt", help="adopt stacks, components and connectors made by hand on the server"
+    )
+    _add_platform(p)
+    p.add_argument("--env", required=True, metavar="ENV")
+    p.add_argument(
+        "objects",
+        nargs="*",
+        metavar="KIND NAME",
+        help="what to adopt, e.g. stack local-base-stack (a stack brings its components); "
+        "none: list what can be adopted",
+    )
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="write the layer files and keep the imports for the next plans",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable list")
 
     p = sub.add_parser("connector", help="the service connectors of an environment's server")
     connector_sub = p.add_subparsers(dest="connector_command", metavar="ACTION", required=True)
@@ -796,26 +828,87 @@ def cmd_status(args: argparse.Namespace) -> int:
     from zenml_tui.ops.drift import status
 
     session = _session(args)
+    if args.write and not args.accept:
+        raise ZenMLTUIError("--write goes with --accept ADDRESS", kind=Kind.USAGE)
     report = status(session, args.env)
+    if args.accept:
+        return _accept(session, args, report)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
-    else:
-        print(f"{args.env}: ZenML {report.version} at {report.url}")
-        from zenml_tui.ops.connectors import expiry_text
+        return EXIT_DIFF if report.drifted and args.detailed_exitcode else EXIT_OK
+    print(f"{args.env}: ZenML {report.version} at {report.url}")
+    from zenml_tui.ops.connectors import expiry_text
 
-        for obj in report.objects:
-            mark = "managed" if obj.managed else "other"
-            if obj.kind == "connector":
-                mark = f"{mark:<7}  expires {expiry_text(obj.expires)}"
-            drift = f"  DRIFT: {obj.drift}" if obj.drift else ""
-            print(line(f"  {obj.kind:<10} {obj.name:<40} {obj.detail:<32} {mark}{drift}"))
-        for gone in report.missing:
-            print(line(f"  {gone.kind:<10} {gone.name:<40} {gone.address}  DRIFT: {gone.drift}"))
-        managed = Counter(obj.kind for obj in report.objects if obj.managed)
-        kinds = ("stack", "component", "connector", "project", "secret")
-        print(", ".join(f"{managed[k]} {k}{'s' if managed[k] != 1 else ''}" for k in kinds), end="")
-        print(f" of {args.env}; {len(report.drifted)} drifted")
+    for obj in report.objects:
+        mark = "managed" if obj.managed else "other"
+        if obj.kind == "connector":
+            mark = f"{mark:<7}  expires {expiry_text(obj.expires)}"
+        drift = f"  DRIFT: {obj.drift}" if obj.drift else ""
+        print(line(f"  {obj.kind:<10} {obj.name:<40} {obj.detail:<32} {mark}{drift}"))
+        for d in report.traced.get(obj.id, []):
+            _print_drifted(args.env, d)
+    for gone in report.missing:
+        print(line(f"  {gone.kind:<10} {gone.name:<40} {gone.address}  DRIFT: {gone.drift}"))
+    managed = Counter(obj.kind for obj in report.objects if obj.managed)
+    kinds = ("stack", "component", "connector", "project", "secret")
+    print(", ".join(f"{managed[k]} {k}{'s' if managed[k] != 1 else ''}" for k in kinds), end="")
+    print(f" of {args.env}; {len(report.drifted)} drifted")
+    if report.drifted:
+        print(
+            f"restore what drifted: zenml-tui plan --env {args.env} (the plan puts the layers' "
+            f"values back), then zenml-tui apply --env {args.env}"
+        )
     return EXIT_DIFF if report.drifted and args.detailed_exitcode else EXIT_OK
+
+
+def _print_drifted(env: str, d: Any) -> None:
+    """One drifted attribute: state and server value, the layer value owning it, and how
+    to accept it (or why it cannot be)."""
+    import shlex
+
+    def shown(value: object) -> str:
+        return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
+
+    print(
+        line(f"      {d.attribute}: {shown(d.state)} in the state, {shown(d.server)} on the server")
+    )
+    print(line(f"        owned by {d.origin.text}"))
+    if d.refusal:
+        print(line(f"        accept: no, {d.refusal}"))
+    else:
+        command = f"zenml-tui status --env {env} --accept {shlex.quote(d.address)} {d.attribute}"
+        print(line(f"        accept: {command}"))
+
+
+def _accept(session: Session, args: argparse.Namespace, report: Any) -> int:
+    """`status --accept ADDRESS [ATTRIBUTE ...]`: the layer edit as a unified diff; with
+    `--write` the layer file is written and the state records the server's values."""
+    import shlex
+
+    from zenml_tui.ops import drift, layers, plans
+    from zenml_tui.ops.context import RunContext
+
+    address, *attributes = args.accept
+    found = drift.accept(session, args.env, report, address, attributes or None)
+    root = session.platform.root
+    for edit in found.edits:
+        sys.stdout.write(visible(edit.diff(root)))
+        for note in edit.notes:
+            print(visible(f"note: {note}"))
+    for refused in found.refused:
+        print(visible(f"not accepted: {refused}"))
+    if not args.write:
+        again = " ".join(shlex.quote(a) for a in args.accept)
+        print(f"write it: zenml-tui status --env {args.env} --accept {again} --write")
+        return EXIT_OK
+    for edit in found.edits:
+        layers.save_layer(session, edit.layer, edit.after)
+        print(visible(f"wrote {edit.layer.relative_to(root)}"))
+    ctx = RunContext(_progress, args.lock_timeout)
+    run = _run(ctx, plans.refresh(session, args.env, [address], ctx))
+    print(visible(f"run {run.id}: {run.message}"))
+    print(f"the next plan shows no change for it: zenml-tui plan --env {args.env}")
+    return EXIT_OK
 
 
 def cmd_connector(args: argparse.Namespace) -> int:
@@ -826,6 +919,53 @@ def cmd_connector(args: argparse.Namespace) -> int:
     answer = verify_connector(session, args.env, name=args.name)
     print(line(f"{answer.connector}: {summary(answer)}"))
     return EXIT_OK if answer.valid else EXIT_ERROR
+
+
+def cmd_adopt(args: argparse.Namespace) -> int:
+    """`adopt --env ENV`: what on the server could be adopted (and why the rest cannot);
+    with KIND NAME pairs the layer edits as diffs and the imports, written with --yes."""
+    from zenml_tui.ops import handmade, layers
+
+    session = _session(args)
+    if not args.objects:
+        found = handmade.survey(session, args.env)
+        if args.json:
+            print(json.dumps([c.to_dict() for c in found], indent=2))
+            return EXIT_OK
+        waiting = {o.id for o in handmade.pending(session, args.env)}
+        for c in found:
+            where = c.address if c.adoptable else f"not adoptable: {c.reason}"
+            if c.id in waiting:
+                where += " (adoption pending: the next plan imports it)"
+            print(line(f"  {c.kind:<10} {c.name:<40} {where}"))
+        ready = sum(c.adoptable for c in found)
+        print(f"{ready} of {len(found)} objects not in the state of {args.env} can be adopted")
+        if ready:
+            print(f"adopt them: zenml-tui adopt --env {args.env} KIND NAME ... --yes")
+        return EXIT_OK
+    pairs = args.objects
+    kinds = ("stack", "component", "connector")
+    if len(pairs) % 2 or any(k not in kinds for k in pairs[::2]):
+        raise ZenMLTUIError(
+            "give KIND NAME pairs, KIND one of stack, component, connector", kind=Kind.USAGE
+        )
+    wanted = list(zip(pairs[::2], pairs[1::2], strict=True))
+    adoption = handmade.adopt_objects(session, args.env, wanted, record=args.yes)
+    root = session.platform.root
+    for edit in adoption.edits:
+        sys.stdout.write(visible(edit.diff(root)))
+    for c in adoption.adopted:
+        print(line(f"import {c.kind} {c.name} ({c.id}) as {c.address}"))
+    for note in adoption.notes:
+        print(visible(f"note: {note}"))
+    if not args.yes:
+        print(f"write it: zenml-tui adopt --env {args.env} {' '.join(pairs)} --yes")
+        return EXIT_OK
+    for edit in adoption.edits:
+        layers.save_layer(session, edit.layer, edit.after)
+        print(visible(f"wrote {edit.layer.relative_to(root)}"))
+    print(f"the next plan imports them: zenml-tui plan --env {args.env}")
+    return EXIT_OK
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -917,6 +1057,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "runs": cmd_runs,
     "connector": cmd_connector,
     "status": cmd_status,
+    "adopt": cmd_adopt,
 }
 
 

@@ -6,6 +6,7 @@ yet)."""
 from __future__ import annotations
 
 import fcntl
+import json
 import re
 import shutil
 import tempfile
@@ -483,3 +484,75 @@ async def test_a_failing_speculative_plan_is_one_line(platform: Path, tmp_path: 
         assert "refuses to plan" in panel.text and "\n" not in panel.text
         assert app.screen is app.screen_stack[0]  # no dialog
         assert not [n for n in app._notifications if n.severity == "error"]
+
+
+async def test_a_drifted_row_shows_its_origin_and_a_accepts_into_the_config_tab(
+    platform: Path,
+) -> None:
+    """A label changed through the REST API: the Server tab's row names the layer value
+    that owns it; "a" puts the server's value into that layer as an unsaved edit, opened
+    in the Config tab (the team's scope), and records the server's values in the state."""
+    from tests.conftest import run_cli as cli
+    from zenml_tui.ops.drift import status
+    from zenml_tui.ops.servers import local_server
+    from zenml_tui.ops.session import open_session
+
+    # the module's earlier tests leave drafts of what they typed: none here
+    shutil.rmtree(platform / ".zenml-tui" / "drafts", ignore_errors=True)
+    r = cli("plan", "--env", "local", "--detailed-exitcode", "--platform", str(platform))
+    if r.returncode == 2:  # alone, or after the tests that apply: applied either way
+        r = cli("apply", "--env", "local", "--yes", "--platform", str(platform))
+    assert r.returncode == 0, r.stdout + r.stderr
+    session = open_session(platform)
+    client = local_server(session).client()
+    (found,) = client.list_all("/components", name="local-training-experiment-tracker")
+    full = client.get(f"/components/{found['id']}", hydrate="true")
+    client.put(f"/components/{found['id']}", {"labels": {**full["metadata"]["labels"],
+                                                         "purpose": "research"}})  # fmt: skip
+    layer = platform / "layers" / "team" / "training.yaml"
+    saved = layer.read_text()
+    line = next(i for i, x in enumerate(saved.splitlines(), 1) if "purpose: experiments" in x)
+
+    app = ZenMLApp(platform, "local")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: app.ready)
+        await pilot.press("4")
+        objects = app.query_one("#objects", DataTable)
+        await until(pilot, lambda: found["id"] in objects.rows)
+        row = [str(c) for c in objects.get_row(found["id"])]
+        assert row[4] == "labels.purpose"
+        assert row[5] == f"team:training layers/team/training.yaml:{line}:16"
+        objects.move_cursor(row=objects.get_row_index(found["id"]))
+        await pilot.pause(0.2)
+        detail = str(app.query_one("#server-detail").render())
+        assert 'labels.purpose: "experiments" in the state, "research" on the server' in detail
+        assert "a accept" in detail and "r restore" in detail
+        await pilot.press("a")
+        pane = app.query_one(ConfigPane)
+        await until(pilot, lambda: pane.current == layer and layer in pane.buffers)
+        assert app.query_one("TabbedContent").active == "config"
+        assert app.scope.team == "training"
+        assert pane.buffers[layer] == saved.replace("purpose: experiments", "purpose: research")
+        assert pane.unsaved == [layer] and layer.read_text() == saved  # not saved
+        editor = app.query_one("#editor", TextArea)
+        assert editor.cursor_location == (line - 1, 15)
+        await until(pilot, lambda: app.running is None)
+        assert not status(session, "local").drifted  # the state records the server's value
+
+        # a component made by hand: "i" describes it in the environment's layer (unsaved)
+        # and keeps its import for the next plan
+        made = client.post("/components", {"name": "local-image-builder", "type":
+                           "image_builder", "flavor": "local", "configuration": {}})  # fmt: skip
+        await pilot.press("4")
+        await until(pilot, lambda: made["id"] in objects.rows, timeout=30)
+        objects.focus()
+        objects.move_cursor(row=objects.get_row_index(made["id"]))
+        await pilot.pause(0.2)
+        assert "i adopt" in str(app.query_one("#server-detail").render())
+        await pilot.press("i")
+        env_layer = platform / "layers" / "env" / "local.yaml"
+        await until(pilot, lambda: env_layer in pane.buffers and app.running is None)
+        assert "  image_builder:\n    flavor: local\n" in pane.buffers[env_layer]
+        assert pane.current == env_layer and app.scope.team is None
+        pending = session.platform.state_dir / "adoptions" / "local.json"
+        assert [o["id"] for o in json.loads(pending.read_text())] == [made["id"]]

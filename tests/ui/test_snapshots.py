@@ -11,8 +11,9 @@ import pytest
 from textual.widgets import TextArea
 
 from zenml_tui.bundled import example_platform
-from zenml_tui.ops.drift import LiveObject, Missing, StatusReport
+from zenml_tui.ops.drift import Changed, Drifted, LiveObject, Missing, StatusReport
 from zenml_tui.ops.plans import PlanModel, Run, RunKind, RunOutcome
+from zenml_tui.platform.trace import Origin
 from zenml_tui.ui.app import ZenMLApp
 from zenml_tui.ui.screens.confirm import ConfirmApply
 from zenml_tui.ui.widgets.config_pane import ConfigPane
@@ -240,6 +241,7 @@ def test_server_tab(snap_compare, platform: Path) -> None:
             {},
             True,
             drift="changed on the server: components",
+            changes=[Changed("components", {}, {})],
         ),
         LiveObject("component", "c1", "local-artifact-store", "artifact_store/local", {}, True),
         LiveObject(
@@ -255,11 +257,23 @@ def test_server_tab(snap_compare, platform: Path) -> None:
     report.missing = [
         Missing("component", "c3", "local-training-experiment-tracker", "module.team...")
     ]
+    # a label changed on the server, traced to the layer value that owns it
+    orchestrator = next(o for o in report.objects if o.id == "c2")
+    orchestrator.drift = "changed on the server: labels.purpose"
+    orchestrator.changes = [Changed("labels.purpose", "experiments", "research")]
+    orchestrator.address = 'module.team["training"].zenml_stack_component.team["orchestrator"]'
+    origin = Origin("layer", "team:training layers/team/training.yaml:12:16", "local/training")
+    report.traced = {
+        "s3": [Drifted("module.team...", "components", {}, {}, Origin("computed", "the ids "
+                       "of its components, from the state"), "the ids ..., not by a layer")],
+        "c2": [Drifted(orchestrator.address, "labels.purpose", "experiments", "research", origin)],
+    }  # fmt: skip
 
     async def run_before(pilot) -> None:
         await settle(pilot)
         pilot.app.action_tab("server-tab")
         pilot.app.query_one(ServerPane).show(report, "")
+        pilot.app.query_one("#objects").move_cursor(row=4)  # the drifted orchestrator
         await pilot.pause(0.3)
 
     assert snap_compare(

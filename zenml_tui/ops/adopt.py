@@ -1,4 +1,4 @@
-"""Adopting what an interrupted run left behind.
+"""Adopting what an interrupted run left behind, and what was made by hand.
 
 An apply that was killed, or cut off while the server was creating an object, can leave
 objects on the server that the Terraform state does not record: the next apply would
@@ -8,18 +8,24 @@ objects that carry this platform's and environment's labels (a secret: its name)
 that the configuration creates under the same type and name are imported instead, with
 Terraform `import` blocks (which the official provider supports too); the review shows
 them as imports, and the apply after it converges.
+
+Objects made by hand (ops/handmade.py) are adopted the same way once the layers describe
+them: `zenml-tui adopt` (or "i" in the Server tab) records them as pending adoptions
+(`.zenml-tui/adoptions/<env>.json`), which every plan of the environment imports where
+its configuration creates an object of that type and name, until an apply has put them
+in the state.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from zenml_tui.fsutil import write_atomic
-from zenml_tui.server.rest import ZenMLClient
+from zenml_tui.server.rest import ZenMLClient, ZenMLError
 from zenml_tui.server.status import KINDS, is_managed, listed, state_resources
 from zenml_tui.terraform.plan import PlanModel
 from zenml_tui.terraform.runs import RunKind, RunOutcome, RunStore
@@ -35,9 +41,73 @@ class Orphan:
     component_type: str | None = None  # a component's ZenML type (names are unique per type)
 
 
+def pending_path(state_dir: Path, environment: str) -> Path:
+    return state_dir / "adoptions" / f"{environment}.json"
+
+
+def pending(state_dir: Path, environment: str) -> list[Orphan]:
+    """The adoptions recorded for the environment's next plans."""
+    try:
+        data = json.loads(pending_path(state_dir, environment).read_text())
+        return [Orphan(**item) for item in data]
+    except (OSError, ValueError, TypeError):
+        return []
+
+
+def _write_pending(state_dir: Path, environment: str, items: list[Orphan]) -> None:
+    path = pending_path(state_dir, environment)
+    if not items:
+        path.unlink(missing_ok=True)
+        return
+    write_atomic(path, json.dumps([asdict(o) for o in items], indent=2) + "\n", mode=0o600)
+
+
+def add_pending(state_dir: Path, environment: str, items: Iterable[Orphan]) -> None:
+    known = {o.id: o for o in pending(state_dir, environment)}
+    known.update({o.id: o for o in items})
+    _write_pending(state_dir, environment, list(known.values()))
+
+
+def settle(state_dir: Path, environment: str, state: Path | str) -> list[Orphan]:
+    """Drop the pending adoptions the state holds now (an apply imported them); the
+    ones left."""
+    items = pending(state_dir, environment)
+    if not items:
+        return []
+    in_state = set(state_resources(state))
+    left = [o for o in items if o.id not in in_state]
+    if len(left) != len(items):
+        _write_pending(state_dir, environment, left)
+    return left
+
+
+def live_pending(
+    client: ZenMLClient, state_dir: Path, environment: str, state: Path | str
+) -> list[Orphan]:
+    """The pending adoptions still to import: not in the state yet and still on the
+    server (one deleted there since is dropped)."""
+    left = settle(state_dir, environment, state)
+    paths = {tf_type: path for tf_type, (_, path) in KINDS.items()}
+    alive = []
+    for o in left:
+        try:
+            client.get(f"{paths[o.type]}/{o.id}")
+        except ZenMLError as exc:
+            if exc.not_found:
+                continue
+            raise
+        alive.append(o)
+    if len(alive) != len(left):
+        _write_pending(state_dir, environment, alive)
+    return alive
+
+
 def worth_a_look(store: RunStore, environment: str) -> bool:
-    """Only after a run that may have left something behind: the environment's latest
-    apply or destroy did not end as applied (cancelled, failed or interrupted)."""
+    """After a run that may have left something behind (the environment's latest apply
+    or destroy did not end as applied: cancelled, failed or interrupted), and while
+    adoptions are pending (the runs' directory is in the platform's state directory)."""
+    if pending_path(store.root.parent, environment).is_file():
+        return True
     for run in store.list_runs(environment):
         if run.kind in (RunKind.APPLY, RunKind.DESTROY):
             return run.outcome is not RunOutcome.APPLIED

@@ -546,16 +546,29 @@ async def _adopt(
     found = await ctx.call(
         what, adopt.find_orphans, prep.client, session.platform.name, environment, state
     )
+    state_dir = session.platform.state_dir
+    chosen = await ctx.call(what, adopt.live_pending, prep.client, state_dir, environment, state)
+    if found:
+        ctx.event(
+            {
+                "type": "zenml_tui",
+                "@level": "info",
+                "@message": f"{len(found)} objects of {environment} are on the server but not "
+                "in the state (left by an interrupted run): planning to adopt them",
+            }
+        )
+    if chosen:
+        ctx.event(
+            {
+                "type": "zenml_tui",
+                "@level": "info",
+                "@message": f"{len(chosen)} objects made by hand are to be adopted "
+                f"(zenml-tui adopt): planning to import them",
+            }
+        )
+    found = [*found, *(o for o in chosen if o.id not in {f.id for f in found})]
     if not found:
         return
-    ctx.event(
-        {
-            "type": "zenml_tui",
-            "@level": "info",
-            "@message": f"{len(found)} objects of {environment} are on the server but not in "
-            "the state (left by an interrupted run): planning to adopt them",
-        }
-    )
     try:
         result = await _waiting_for_lock(
             ctx, what, lambda: prep.workdir.plan(prep.env, tfvars_path, scratch)
@@ -569,6 +582,16 @@ async def _adopt(
     addresses = adopt.imports(read_plan(text, _masks(session, environment, prep)), found)
     if addresses:
         adopt.write_imports(prep.workdir.root, addresses)
+    for o in chosen:
+        if o.id not in addresses.values():
+            ctx.event(
+                {
+                    "type": "zenml_tui",
+                    "@level": "warn",
+                    "@message": f"the adoption of {o.name} waits: the configuration does not "
+                    "make it yet (save the layer edits that describe it, then plan again)",
+                }
+            )
 
 
 REVIEW_FILE = "review.json"  # the plan's review as shown (masked), for the apply's confirmation
@@ -743,11 +766,19 @@ async def _apply(
         )
         run.summary = (summary or {}).get("changes") or {}
         run.finish(RunOutcome.APPLIED, (summary or {}).get("@message", ""))
+        await _settle_adoptions(session, environment, prep)
     plan_run.applied_by = run.id
     store.save(run)
     store.save(plan_run)
     session.pulled.pop(environment, None)  # the Server tab reads the new state
     return ApplyOutcome(run, plan_run)
+
+
+async def _settle_adoptions(session: Session, environment: str, prep: Prepared) -> None:
+    """After an apply: the pending adoptions it imported are done."""
+    if adopt.pending(session.platform.state_dir, environment):
+        state = await current_state(prep.workdir, prep.workspace, prep.env)
+        adopt.settle(session.platform.state_dir, environment, state)
 
 
 async def destroy(
@@ -774,3 +805,48 @@ async def destroy(
 
 def plan_file(session: Session, run: Run) -> Path:
     return run_store(session).dir(run.id) / "plan.tfplan"
+
+
+async def refresh(
+    session: Session, environment: str, addresses: list[str], ctx: RunContext | None = None
+) -> Run:
+    """Record in the state what the server has for `addresses` (`terraform apply
+    -refresh-only -target=...`): what accepting drift does, so that once the layer says
+    the same, state, server and configuration agree and the next plan is empty. Changes
+    nothing on the server; recorded as an apply run (it changes the state, so a plan
+    made before it is stale)."""
+    ctx = ctx or RunContext()
+    try:
+        engine = ctx.attach(session.terraform())
+        prep = await prepare(session, environment, ctx, engine, need_secrets=True, what="apply")
+        store = run_store(session)
+        envdef = session.environment(environment)
+        run = store.new(RunKind.APPLY, environment, prep.workspace, engine.name, envdef.provider)
+        run.approver = operator()
+        run.commit = platform_commit(session.platform.root)
+        store.save(run)
+        tfvars_path = store.dir(run.id) / "tfvars.json"
+        write_atomic(tfvars_path, prep.tfvars_text, mode=0o600)
+        what = f"refresh of {', '.join(addresses)}"
+        try:
+            result = await _waiting_for_lock(
+                ctx,
+                "apply",
+                lambda: prep.workdir.refresh_only(
+                    prep.env, tfvars_path, addresses, _recorder(store, run, ctx)
+                ),
+            )
+        except ZenMLTUIError as exc:
+            locked = exc.kind is Kind.LOCK_HELD
+            run.finish(RunOutcome.LOCKED if locked else RunOutcome.FAILED, str(exc))
+            store.save(run)
+            raise
+        if result.cancelled:
+            run.finish(RunOutcome.CANCELLED, f"{what} cancelled")
+        else:
+            run.finish(RunOutcome.APPLIED, f"{what}: the server's values recorded in the state")
+        store.save(run)
+        session.pulled.pop(environment, None)
+        return run
+    except OSError as exc:
+        raise file_error(exc, f"refresh {environment}") from None

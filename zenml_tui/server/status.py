@@ -55,6 +55,16 @@ def is_managed(kind: str, item: dict[str, Any], platform: str, environment: str)
     return labels.get("platform") == platform and labels.get("environment") == environment
 
 
+@dataclass(frozen=True)
+class Changed:
+    """One attribute changed on the server: what the state holds and what the server has
+    (None where one of them has no such label)."""
+
+    attribute: str  # e.g. labels.owner, name, flavor, components
+    state: Any
+    server: Any
+
+
 @dataclass
 class LiveObject:
     kind: str  # stack | component | connector | project | secret
@@ -65,6 +75,7 @@ class LiveObject:
     managed: bool  # carries this platform's and environment's labels
     address: str = ""  # its Terraform address, when in state
     drift: str = ""
+    changes: list[Changed] = field(default_factory=list)  # what drifted, when in state
     expires: str = ""  # a connector's: its credentials' expires_at, or "never"
 
 
@@ -84,17 +95,26 @@ class StatusReport:
     version: str
     objects: list[LiveObject] = field(default_factory=list)
     missing: list[Missing] = field(default_factory=list)
+    # object id -> its drifted attributes, each traced to the layer value owning it
+    # (ops/drift.py fills it in: tracing needs the layers)
+    traced: dict[str, list[Any]] = field(default_factory=dict)
 
     @property
     def drifted(self) -> list[LiveObject | Missing]:
         return [o for o in self.objects if o.drift] + list(self.missing)
+
+    def _object(self, obj: LiveObject) -> dict[str, Any]:
+        out = asdict(obj)
+        if obj.id in self.traced:
+            out["changes"] = [d.to_dict() for d in self.traced[obj.id]]
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "environment": self.environment,
             "url": self.url,
             "version": self.version,
-            "objects": [asdict(o) for o in self.objects],
+            "objects": [self._object(o) for o in self.objects],
             "missing": [asdict(m) for m in self.missing],
             "drift": len(self.drifted),
         }
@@ -140,38 +160,35 @@ def _detail(kind: str, item: dict[str, Any]) -> str:
     return ", ".join(sorted(comps))
 
 
-def _changes(kind: str, item: dict[str, Any], attrs: dict[str, Any]) -> list[str]:
+def _changes(kind: str, item: dict[str, Any], attrs: dict[str, Any]) -> list[Changed]:
     changed = []
     if item.get("name") != attrs.get("name"):
-        changed.append("name")
+        changed.append(Changed("name", attrs.get("name"), item.get("name")))
     if kind == "project":
         meta = item.get("metadata") or {}
         if attrs.get("description") is not None and meta.get("description") != attrs.get(
             "description"
         ):
-            changed.append("description")
+            changed.append(
+                Changed("description", attrs.get("description"), meta.get("description"))
+            )
         return changed
     if kind == "secret":  # its values are not read for a status
         return changed
     labels = (item.get("metadata") or {}).get("labels") or {}
-    if labels != (attrs.get("labels") or {}):
-        keys = sorted(
-            {
-                k
-                for k in set(labels) | set(attrs.get("labels") or {})
-                if labels.get(k) != (attrs.get("labels") or {}).get(k)
-            }
-        )
-        changed.extend(f"labels.{k}" for k in keys)
+    known = attrs.get("labels") or {}
+    for key in sorted(set(labels) | set(known)):
+        if labels.get(key) != known.get(key):
+            changed.append(Changed(f"labels.{key}", known.get(key), labels.get(key)))
     if kind == "component":
         flavor = (item.get("body") or {}).get("flavor_name")
         if attrs.get("flavor") and flavor != attrs.get("flavor"):
-            changed.append("flavor")
+            changed.append(Changed("flavor", attrs.get("flavor"), flavor))
     if kind == "stack":
         comps = (item.get("metadata") or {}).get("components") or {}
         now = {t: v[0]["id"] for t, v in comps.items() if v}
         if now != (attrs.get("components") or {}):
-            changed.append("components")
+            changed.append(Changed("components", attrs.get("components") or {}, now))
     return changed
 
 
@@ -193,9 +210,10 @@ def environment_status(
             if entry is not None:
                 seen.add(item["id"])
                 obj.address = entry[1]
-                changed = _changes(kind, item, entry[2])
-                if changed:
-                    obj.drift = "changed on the server: " + ", ".join(changed)
+                obj.changes = _changes(kind, item, entry[2])
+                if obj.changes:
+                    names = ", ".join(c.attribute for c in obj.changes)
+                    obj.drift = "changed on the server: " + names
             elif managed:
                 obj.drift = "carries this platform's labels but is not in the Terraform state"
             report.objects.append(obj)

@@ -384,6 +384,19 @@ class Workdir:
             "apply", ["apply", "-input=false", "-json", str(plan_file)], env, on_event
         )
 
+    async def refresh_only(
+        self,
+        env: dict[str, str],
+        tfvars: Path,
+        targets: list[str],
+        on_event: EventSink | None = None,
+    ) -> Result:
+        """`terraform apply -refresh-only` of the `targets`: the state records what the
+        server has for them; nothing on the server changes."""
+        argv = ["apply", "-refresh-only", "-auto-approve", "-input=false", "-json"]
+        argv += [f"-var-file={tfvars}", *(f"-target={t}" for t in targets)]
+        return await self._run("apply", argv, env, on_event)
+
     async def outputs(self, env: dict[str, str]) -> str:
         return (await self._run("output", ["output", "-json", "-no-color"], env, raw=True)).stdout
 

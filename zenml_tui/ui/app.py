@@ -36,12 +36,14 @@ from zenml_tui.textsafe import visible
 from zenml_tui.ui.commands import AppCommands
 from zenml_tui.ui.messages import (
     ApplyDone,
+    EditsReady,
     GoToOrigin,
     ImpactDone,
     MatrixDone,
     MatrixRow,
     OperationFailed,
     PlanDone,
+    RepairDone,
     RunsLoaded,
     ServerState,
     TerraformEvents,
@@ -770,7 +772,7 @@ class ZenMLApp(App[None]):
         if self._later(self._failed, message):
             return
         error = message.error
-        if message.what in ("plan", "apply", "workspace", "plan --all"):
+        if message.what in ("plan", "apply", "workspace", "plan --all", "accept", "adopt"):
             self._run_ended()
         from zenml_tui.ops.locks import of_error
 
@@ -949,6 +951,89 @@ class ZenMLApp(App[None]):
         self.server_pane.show_lock(self._lock)
         self.update_topbar()
 
+    # -- drift and adoption (the Server tab's keys) ---------------------------------------
+    def on_server_pane_repair(self, message: ServerPane.Repair) -> None:
+        """r on a row plans (as f5: the review shows the drift and the update back); a
+        accepts the server's values into the owning layer; i adopts an object."""
+        if message.what == "restore":
+            self.action_plan()
+            return
+        if self._plan_refused():
+            return
+        self.running = message.what
+        buffers = dict(self.query_one(ConfigPane).buffers)
+        self._repair_worker(message.what, self.env, message.object_id, message.report, buffers)
+
+    @work(thread=True, exclusive=True, group="terraform")
+    def _repair_worker(
+        self,
+        what: str,
+        environment: str,
+        object_id: str,
+        report: Any,
+        buffers: dict[Path, str],
+    ) -> None:
+        """The layer edits (posted at once, for the Config tab), then what the state
+        needs: the server's values recorded (accept) or the imports kept for the next
+        plan (adopt)."""
+        from zenml_tui.ops import drift, handmade, plans
+        from zenml_tui.ops.context import RunContext
+
+        self._ctx = ctx = RunContext(self.terraform_event, LOCK_FIRST_WAIT)
+        try:
+            if what == "accept":
+                obj = next((o for o in report.objects if o.id == object_id), None)
+                address = obj.address if obj is not None else ""
+                found = drift.accept(self.session, environment, report, address, None, buffers)
+                self.post_message(EditsReady(what, environment, found.edits, found.refused))
+                with self._terraform_busy:
+                    run = asyncio.run(plans.refresh(self.session, environment, [address], ctx))
+                done = run.message
+            else:
+                adoption = handmade.adopt_objects(self.session, environment, [object_id], buffers)
+                self.post_message(EditsReady(what, environment, adoption.edits, []))
+                done = adoption.summary
+        except ZenMLTUIError as exc:
+            self.post_message(OperationFailed(what, exc))
+            return
+        except Exception as exc:  # a bug: reported as one, the app stays up
+            self.post_message(OperationFailed(what, _internal(exc)))
+            return
+        self.post_message(RepairDone(what, environment, done))
+
+    @on(EditsReady)
+    @_while_running
+    def _edits_ready(self, message: EditsReady) -> None:
+        """The edits as unsaved text of their layers, the Config tab showing the last
+        (the most specific scope: every layer edited is one of its layers)."""
+        if message.environment != self.env:
+            return
+        pane = self.query_one(ConfigPane)
+        shown: list[str] = []
+        for edit in message.edits:
+            _, team, project = [*edit.scope.split("/"), None, None][:3]
+            scope = Scope(self.env, team, project)
+            if scope != self.scope:
+                self.scope = scope
+                self.apply_scope()
+            if pane.put_edit(edit.layer, edit.after, edit.line, edit.col):
+                shown.append(edit.label)
+        if message.edits:
+            self.query_one(TabbedContent).active = "config"
+        notes = [n for e in message.edits for n in e.notes] + message.refused
+        words = "accepted into" if message.what == "accept" else "described in"
+        head = f"{words} {', '.join(shown) or 'no layer'}: unsaved, review and save (ctrl+s)"
+        self.notify("\n".join([head, *notes]), title=message.what, timeout=12)
+
+    @on(RepairDone)
+    @_while_running
+    def _repair_done(self, message: RepairDone) -> None:
+        self._run_ended()
+        self.notify(message.message, title=message.what, markup=False)
+        self.refresh_runs()
+        self._next_refresh = 0.0
+        self.refresh_server()
+
     # -- help and quitting ------------------------------------------------------------------
     def action_help(self) -> None:
         rows = [
@@ -960,6 +1045,7 @@ class ZenMLApp(App[None]):
             ("w / esc", "when another run holds the state's lock: wait for it / give up"),
             ("g", "in the Plan tab: open the layer line behind the selected change"),
             ("v", "in the Server tab: verify the selected connector (the server's answer)"),
+            ("r a i", "in the Server tab: restore a drifted row (plan) / accept it / adopt"),
             ("ctrl+s", "save the edited layer"),
             ("1 2 3 4", "Config, Plan, Runs, Server tabs"),
             ("f3", "show or hide the scope tree (hidden below 110 columns)"),

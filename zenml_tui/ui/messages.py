@@ -10,7 +10,7 @@ from textual.message import Message
 from zenml_tui.errors import Kind, ZenMLTUIError
 
 if TYPE_CHECKING:
-    from zenml_tui.ops.drift import StatusReport
+    from zenml_tui.ops.drift import LayerEdit, StatusReport
     from zenml_tui.ops.history import Run
     from zenml_tui.ops.locks import HeldLock
     from zenml_tui.ops.plan_all import EnvPlan
@@ -122,3 +122,23 @@ class ImpactDone(Message):
     note: str = ""
     style: str = ""
     cancelled: bool = False
+
+
+@dataclass
+class EditsReady(Message):
+    """Layer edits made for the user (accepting drift, adopting objects), for the Config
+    tab's unsaved buffers: `edits` are ops' LayerEdits, `refused` what could not be."""
+
+    what: str
+    environment: str
+    edits: list[LayerEdit]
+    refused: list[str]
+
+
+@dataclass
+class RepairDone(Message):
+    """An accept or adopt is over: what it did, in a sentence."""
+
+    what: str
+    environment: str
+    message: str

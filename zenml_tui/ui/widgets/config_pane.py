@@ -183,6 +183,8 @@ class ConfigPane(Vertical):
 
     @on(Select.Changed, "#layer")
     def _layer_chosen(self, event: Select.Changed) -> None:
+        if event.value != event.select.value:
+            return  # chosen since (a scope switch, then a jump to another layer)
         if isinstance(event.value, int) and self.layer_paths:
             path = self.layer_paths[event.value]
             if path != self.current:
@@ -525,6 +527,16 @@ class ConfigPane(Vertical):
         editor.scroll_cursor_visible(center=True)
         editor.focus()
         return True
+
+    def put_edit(self, target: Path, text: str, line: int, col: int) -> bool:
+        """An edit made for the user (accepting drift, adopting an object): the layer's
+        whole text replaced as one undoable, unsaved edit, the cursor at line:col.
+        False when it is not a layer of this scope the editor can edit."""
+        if not self.go_to(target, 1, 1):
+            return False
+        editor = self.query_one("#editor", TextArea)
+        editor.replace(text, (0, 0), editor.document.end)  # a typed edit: buffer, merge
+        return self.go_to(target, line, col) if line else True
 
     # -- saving ---------------------------------------------------------------------------
     def save(self) -> Path | None:

@@ -1,12 +1,17 @@
 """The Server tab: live stacks, components and connectors of the environment's ZenML
-server, which this platform manages, drift and each connector's expiry; "v" on a
-connector's row asks the server to verify it; and who holds the state's lock, when
-another run does."""
+server, which this platform manages, drift with the layer value that owns each drifted
+attribute, and each connector's expiry; who holds the state's lock, when another run
+does. On a drifted row "r" restores (a plan, as f5) and "a" accepts the server's values
+into the owning layer (an unsaved edit in the Config tab); on an object the platform
+does not manage "i" adopts it (its layer YAML as unsaved edits, and import blocks for
+the next plan); "v" on a connector's row asks the server to verify it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -17,12 +22,14 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from zenml_tui.errors import ZenMLTUIError
-from zenml_tui.textsafe import line
+from zenml_tui.textsafe import line, shorten
 
 if TYPE_CHECKING:
     from zenml_tui.ops.connectors import Verification
     from zenml_tui.ops.drift import StatusReport
     from zenml_tui.ops.locks import HeldLock
+
+ORIGIN_CHARS = 50  # the "owned by" column; the line below the table shows it whole
 
 
 class Verified(Message):
@@ -34,11 +41,32 @@ class Verified(Message):
 
 
 class ServerPane(Vertical):
-    BINDINGS = [Binding("v", "verify", "verify connector")]
+    DEFAULT_CSS = """
+    ServerPane #server-detail {
+        height: auto;
+        max-height: 8;
+        padding: 0 1;
+    }
+    """
+    BINDINGS = [
+        Binding("r", "repair('restore')", "restore", show=False),
+        Binding("a", "repair('accept')", "accept", show=False),
+        Binding("i", "repair('adopt')", "adopt", show=False),
+        Binding("v", "verify", "verify connector"),
+    ]
+
+    @dataclass
+    class Repair(Message):
+        """A key on a row: restore (plan), accept (into the layers) or adopt."""
+
+        what: str
+        object_id: str
+        report: StatusReport
 
     def __init__(self, verify: Callable[[str], Verification] | None = None) -> None:
         """`verify`: asks the server about a connector by id (run in a worker)."""
         super().__init__(id="server")
+        self.report: StatusReport | None = None
         self._verify = verify
         self._connectors: dict[str, str] = {}  # id -> name, of the rows shown
 
@@ -51,10 +79,11 @@ class ServerPane(Vertical):
         verified.display = False  # shown once a connector has been verified
         yield verified
         yield DataTable(id="objects", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="server-detail")
 
     def on_mount(self) -> None:
         self.query_one("#objects", DataTable).add_columns(
-            "kind", "name", "type", "managed", "expires", "drift"
+            "kind", "name", "managed", "expires", "drift", "owned by", "type"
         )
 
     def show_lock(self, lock: HeldLock | None) -> None:
@@ -75,6 +104,7 @@ class ServerPane(Vertical):
             shown = f"server unavailable: {line(problem)} (retrying)"
             state.update(Text(shown, style="bold yellow"))
             return
+        self.report = report
         drifted = len(report.drifted)
         text = Text(
             f"ZenML {line(report.version)} at {line(report.url)}: {len(report.objects)} objects, "
@@ -82,30 +112,99 @@ class ServerPane(Vertical):
         text.append(f"{drifted} drifted", style="bold red" if drifted else "green")
         state.update(text)
         table = self.query_one("#objects", DataTable)
+        keep = self.selected
         table.clear()
         self._connectors = {o.id: o.name for o in report.objects if o.kind == "connector"}
         for obj in report.objects:
             managed = Text("managed", style="green") if obj.managed else Text("other", style="dim")
             expires = expiry_text(obj.expires) if obj.kind == "connector" else ""
+            traced = report.traced.get(obj.id, [])
+            owner = traced[0].origin.text if traced else ""
+            if len(traced) > 1:
+                owner += f" (+{len(traced) - 1})"
             table.add_row(
                 Text(line(obj.kind)),
                 Text(line(obj.name)),
-                Text(line(obj.detail)),
                 managed,
                 Text(expires, style="red" if expires.endswith("(expired)") else ""),
-                Text(line(obj.drift), style="red"),
+                Text(line(_drift_cell(obj)), style="red"),
+                Text(shorten(line(owner), ORIGIN_CHARS), style="cyan"),
+                Text(line(obj.detail)),
                 key=obj.id,
             )
         for gone in report.missing:
             table.add_row(
                 Text(line(gone.kind)),
                 Text(line(gone.name)),
-                Text(line(gone.address)),
                 Text("managed", style="green"),
                 Text(""),
-                Text(line(gone.drift), style="red"),
+                Text("deleted on the server", style="red"),
+                Text(""),
+                Text(line(gone.address)),
                 key=gone.id,
             )
+        if keep is not None and keep in table.rows:  # a poll keeps the row the user is on
+            table.move_cursor(row=table.get_row_index(keep), animate=False)
+        self._detail()
+
+    @property
+    def selected(self) -> str | None:
+        """The id of the object on the highlighted row."""
+        table = self.query_one("#objects", DataTable)
+        if not table.row_count:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:  # no such cell (an empty table)
+            return None
+        return str(key.value) if key.value is not None else None
+
+    @on(DataTable.RowHighlighted, "#objects")
+    def _highlighted(self) -> None:
+        self._detail()
+
+    def _detail(self) -> None:
+        """The highlighted object's drift, attribute by attribute, and its repairs."""
+        detail = self.query_one("#server-detail", Static)
+        report, chosen = self.report, self.selected
+        if report is None or chosen is None:
+            detail.update("")
+            return
+        out = Text()
+        obj = next((o for o in report.objects if o.id == chosen), None)
+        gone = next((m for m in report.missing if m.id == chosen), None)
+        if obj is not None and report.traced.get(obj.id):
+            for d in report.traced[obj.id]:
+                out.append(line(f"{d.attribute}: "), style="bold")
+                out.append(
+                    line(f"{_shown(d.state)} in the state, {_shown(d.server)} on the server")
+                )
+                out.append(line(f"  owned by {d.origin.text}"), style="cyan")
+                out.append("\n")
+            acceptable = any(d.acceptable for d in report.traced[obj.id])
+            out.append("r", style="bold")
+            out.append(" restore (a plan puts the layers' values back)   ")
+            if acceptable:
+                out.append("a", style="bold")
+                out.append(" accept the server's values into the owning layer (unsaved)")
+            else:
+                reason = report.traced[obj.id][0].refusal
+                out.append(line(f"accept: no, {reason}"), style="dim")
+        elif gone is not None:
+            out.append("r", style="bold")
+            out.append(" restore (the plan creates it again)")
+        elif (
+            obj is not None and not obj.address and (obj.managed or not obj.labels.get("platform"))
+        ):
+            out.append("i", style="bold")
+            out.append(" adopt: describe it in the layers and import it with the next plan")
+        detail.update(out)
+
+    def action_repair(self, what: str) -> None:
+        chosen = self.selected
+        if self.report is None or chosen is None:
+            return
+        self.post_message(self.Repair(what, chosen, self.report))
 
     # -- verifying a connector ----------------------------------------------------------
     def action_verify(self) -> None:
@@ -147,3 +246,16 @@ class ServerPane(Vertical):
         shown = self.query_one("#server-verify", Static)
         shown.display = True
         shown.update(text)
+
+
+def _drift_cell(obj: Any) -> str:
+    """The drift, short enough to leave room for the layer value that owns it."""
+    if obj.changes:
+        return ", ".join(c.attribute for c in obj.changes)
+    if obj.drift and not obj.address:
+        return "not in the state"
+    return str(obj.drift)
+
+
+def _shown(value: Any) -> str:
+    return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
