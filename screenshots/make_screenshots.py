@@ -115,6 +115,23 @@ async def shoot(root: Path) -> None:
         await pilot.pause(0.3)
         save(app, "config-impact")
 
+        # a saved change of a configuration key, planned: the review shows the key's
+        # before and after (Terraform masks the whole configuration) and its layer line
+        editor.undo()
+        lines = editor.text.splitlines()
+        at = next(i for i, x in enumerate(lines) if x.strip().startswith("path: ${infra"))
+        col = lines[at].index("/artifacts/")
+        editor.insert("-v2", (at, col + len("/artifacts")))
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: not pane.unsaved)
+        await pilot.press("f5")
+        await until(pilot, lambda: plan.model is not None and app.running is None)
+        table.focus()
+        rows = [a for _, a in table.rows]
+        table.move_cursor(rows.index('module.base.zenml_stack_component.base["artifact_store"]'))
+        await pilot.pause(0.3)
+        save(app, "plan-traced")
+
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
