@@ -12,6 +12,7 @@ learns on apply is Terraform's. The rules are in docs/layering.md, "Tracing a ch
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -129,8 +130,16 @@ class Tracer:
     (the engine caches them) and only when an attribute of theirs is asked for."""
 
     def __init__(self, platform: Platform, environment: str, scope_of: ScopeOf) -> None:
-        self.platform, self.environment, self.scope_of = platform, environment, scope_of
+        self.platform, self.environment, self._scope_of = platform, environment, scope_of
         self._root = platform.root
+        # the scopes as the plan was made from them, merged once each for this tracer
+        self._scopes: dict[Scope, ScopeResult] = {}
+
+    def scope_of(self, scope: Scope) -> ScopeResult:
+        found = self._scopes.get(scope)
+        if found is None:
+            found = self._scopes[scope] = self._scope_of(scope)
+        return found
 
     def __call__(self, address: str, attribute: str) -> Origin | None:
         return self.origin(address, attribute)
@@ -262,6 +271,7 @@ def _split(attribute: str) -> KeyPath:
     return (head, rest) if rest else (head,)
 
 
+@functools.lru_cache(maxsize=1024)
 def _rel(file: str, root: Path) -> str:
     try:
         return str(Path(file).resolve().relative_to(root.resolve()))
