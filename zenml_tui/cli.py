@@ -650,7 +650,10 @@ def _review_text(model: PlanModel, env: str, run_id: str, output: str | None) ->
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         _print_review(model, env)
-        print(f"plan run {run_id}; apply it: zenml-tui apply --env {env}")
+        if model.has_changes:
+            print(f"plan run {run_id}; apply it: zenml-tui apply --env {env}")
+        else:
+            print(f"plan run {run_id}; nothing to apply: {env} is as the layers say")
     _emit(buffer.getvalue(), output)
 
 

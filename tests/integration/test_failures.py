@@ -55,8 +55,11 @@ def test_the_readme_headless_line_plans_and_applies_local(platform: Path) -> Non
     assert re.search(
         r"^apply run \S+: applied\. Apply complete! Resources: 14 added", r.stdout, re.M
     )
+    assert "apply it: zenml-tui apply --env local" in r.stdout  # the plan had changes
     again = run_cli("plan", "--env", "local", "--detailed-exitcode", cwd=platform)
     assert again.returncode == 0, again.stdout + again.stderr  # nothing left to do
+    # a plan with nothing to do does not suggest applying it
+    assert "apply it" not in again.stdout and "nothing to apply" in again.stdout
 
 
 def test_a_hung_server_during_the_flavor_fetch_is_one_line(platform: Path) -> None:

@@ -136,6 +136,8 @@ async def test_plan_review_apply_and_server_tab(platform: Path) -> None:
         assert plan.model.counts["create"] == 14
         table = app.query_one("#changes")
         assert table.row_count == 14
+        await pilot.pause(0.2)
+        assert table.cursor_row == 0  # the review starts at its first change
         table.focus()
         table.move_cursor(row=0)
         await pilot.pause(0.2)
@@ -145,6 +147,10 @@ async def test_plan_review_apply_and_server_tab(platform: Path) -> None:
         await until(pilot, lambda: isinstance(app.screen, ConfirmApply))
         await pilot.click("#yes")
         await until(pilot, lambda: app.running is None and plan.run.applied_by is not None)
+        # the toast says what happened once ("apply local: applied", then Terraform's words)
+        (toast,) = [n for n in app._notifications if "Apply complete!" in n.message]
+        assert toast.title == "apply local: applied"
+        assert toast.message.startswith("Apply complete! Resources: 14 added")
         server = app.query_one(ServerPane)
         objects = app.query_one("#objects", DataTable)
 

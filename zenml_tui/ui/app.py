@@ -752,7 +752,8 @@ class ZenMLApp(App[None]):
         self._run_ended()
         run = message.outcome.run
         self.notify(
-            f"{run.kind} {run.outcome}: {run.message}",
+            run.message or f"{run.kind} {run.outcome}",
+            title=f"{run.kind} {run.environment}: {run.outcome}",
             severity="information" if run.outcome == "applied" else "warning",
             markup=False,
         )

@@ -125,6 +125,7 @@ class PlanPane(Vertical):
         text.append("(f6 applies)" if run.outcome == "changes" else "no changes", style="bold")
         self.query_one("#plan-summary", Static).update(text)
         self.refill()
+        self.query_one(ChangeList).move_cursor(0)  # the review starts at its first change
         for change in model.drift:
             self.write_log(f"drift: {change.address} changed outside Terraform ({change.action})")
         for out in model.outputs:
