@@ -27,6 +27,7 @@ from zenml_tui.terraform.plan import (
     AttrDiff,
     PlanModel,
     ResourceChange,
+    is_secret_mark,
 )
 from zenml_tui.textsafe import line
 
@@ -48,7 +49,7 @@ def _value(value: object) -> str:
         return "<i>(sensitive)</i>"
     if value == UNKNOWN:
         return "<i>(known after apply)</i>"
-    if isinstance(value, str) and value.startswith("«secret:") and value.endswith("»"):
+    if is_secret_mark(value):
         return f"<i>{html.escape(value)}</i>"
     text = json.dumps(value, ensure_ascii=False)
     if len(text) > VALUE_LIMIT:

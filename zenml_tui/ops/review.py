@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 from zenml_tui.errors import Kind, ZenMLTUIError
@@ -94,13 +93,6 @@ def traced(model: PlanModel, session: Session, environment: str) -> PlanModel:
     """The model with every attribute diff naming its origin."""
     model.trace_with(tracer(session, environment))
     return model
-
-
-def relative(session: Session, file: str) -> str:
-    try:
-        return str(Path(file).resolve().relative_to(session.platform.root.resolve()))
-    except ValueError:
-        return file
 
 
 def is_address(text: str) -> bool:

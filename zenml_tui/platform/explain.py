@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from zenml_tui.platform.nodes import (
     REQUIRED,
     SECRET,
     KeyPath,
+    Mark,
     MNode,
     Prov,
     format_path,
@@ -66,23 +68,24 @@ class Explanation:
             shown = "!required (unset)"
         lines = [f"{self.path} = {shown}", f"  in {self.scope_label} ({' < '.join(self.layers)})"]
         width = max((len(p.layer) for p in self.chain), default=4)
-        wheres = [
-            f"{_rel(p.mark.file, relative_to)}:{p.mark.line}:{p.mark.col}" for p in self.chain
-        ]
+
+        def at(m: Mark) -> str:
+            return f"{relative_path(m.file, relative_to)}:{m.line}:{m.col}"
+
+        wheres = [at(p.mark) for p in self.chain]
         wwidth = max((len(w) for w in wheres), default=0)
         for i, (p, where) in enumerate(zip(self.chain, wheres, strict=True), 1):
             lines.append(f"  {i}. {p.layer:<{width}}  {where:<{wwidth}}  {p.op:<12}  {value_of(p)}")
             for ref_path, ref in p.refs:
-                src = (
-                    f"{ref.layer} {_rel(ref.mark.file, relative_to)}:{ref.mark.line}:{ref.mark.col}"
-                    if ref
-                    else "context"
-                )
+                src = f"{ref.layer} {at(ref.mark)}" if ref else "context"
                 lines.append(f"       ${{{ref_path}}} <- {src}")
         return "\n".join(lines)
 
 
-def _rel(file: str, base: Path | None) -> str:
+@functools.lru_cache(maxsize=1024)
+def relative_path(file: str, base: Path | None) -> str:
+    """`file` relative to `base` where it lies below it (resolved once per pair: a review
+    names the same few layer files for every attribute)."""
     if base is None:
         return file
     try:

@@ -12,15 +12,14 @@ learns on apply is Terraform's. The rules are in docs/layering.md, "Tracing a ch
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from zenml_tui.platform.definition import Platform, Scope
 from zenml_tui.platform.engine import ScopeResult
+from zenml_tui.platform.explain import relative_path
 from zenml_tui.platform.nodes import SCALAR, SECRET, KeyPath, MNode, format_path, lookup
 
 # kinds of origin
@@ -223,10 +222,13 @@ class Tracer:
             return Origin(MODULE, f"added by the module from platform.yaml ({key})")
         return self._at(target.scope, ("labels", key))
 
-    def _secret(self, name: str) -> Origin:
+    def _secret_text(self, name: str) -> str:
+        """`secret NAME (from $VARIABLE)`: the variable its value is read from."""
         source = self.platform.spec.secrets.get(name)
-        where = f" (from ${source.env})" if source is not None else ""
-        return Origin(SECRET_ORIGIN, f"secret {name}{where}", secret=name)
+        return f"secret {name}" + (f" (from ${source.env})" if source is not None else "")
+
+    def _secret(self, name: str) -> Origin:
+        return Origin(SECRET_ORIGIN, self._secret_text(name), secret=name)
 
     def _at(self, scope: Scope, path: KeyPath) -> Origin:
         result = self.scope_of(scope)
@@ -237,28 +239,14 @@ class Tracer:
         return self._of(node, scope, text_path)
 
     def _of(self, node: MNode, scope: Scope, path: str) -> Origin:
-        prov = node.prov
+        prov, m = node.prov, node.prov.mark
+        located = f"{prov.layer} {relative_path(m.file, self._root)}:{m.line}:{m.col}"
+        where = (scope.short, path, prov.layer, m.file, m.line, m.col)
         if node.kind == SECRET:
             name = getattr(node.value, "name", "")
-            source = self.platform.spec.secrets.get(name)
-            where = f" (from ${source.env})" if source is not None else ""
-            m = prov.mark
-            return Origin(
-                SECRET_ORIGIN,
-                f"secret {name}{where}, {prov.layer} {_rel(m.file, self._root)}:{m.line}:{m.col}",
-                scope.short,
-                path,
-                prov.layer,
-                m.file,
-                m.line,
-                m.col,
-                secret=name,
-            )
-        m = prov.mark
-        where = f"{_rel(m.file, self._root)}:{m.line}:{m.col}"
-        return Origin(
-            LAYER, f"{prov.layer} {where}", scope.short, path, prov.layer, m.file, m.line, m.col
-        )
+            text = f"{self._secret_text(name)}, {located}"
+            return Origin(SECRET_ORIGIN, text, *where, secret=name)
+        return Origin(LAYER, located, *where)
 
 
 def _split(attribute: str) -> KeyPath:
@@ -269,11 +257,3 @@ def _split(attribute: str) -> KeyPath:
     head, _, rest = attribute.partition(".")
     head = head.split("[")[0]
     return (head, rest) if rest else (head,)
-
-
-@functools.lru_cache(maxsize=1024)
-def _rel(file: str, root: Path) -> str:
-    try:
-        return str(Path(file).resolve().relative_to(root.resolve()))
-    except ValueError:
-        return file

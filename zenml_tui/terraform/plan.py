@@ -17,7 +17,7 @@ import gc
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeGuard
 
 from zenml_tui.platform.trace import Origin
 
@@ -67,15 +67,18 @@ def tf_string(value: Any) -> str | None:
     return None
 
 
+def is_secret_mark(value: Any) -> TypeGuard[str]:
+    """A value shown as «secret:NAME» (the secret's name in place of its value)."""
+    return isinstance(value, str) and value.startswith("«secret:") and value.endswith("»")
+
+
 def shown(value: Any) -> str:
     """A value in Terraform's words: strings quoted, `null`, `true`/`false`, numbers as
     numbers, collections as JSON; a masked or unknown value and «secret:NAME» as they are,
     an absent side as ""."""
     if value is ABSENT:
         return ""
-    if isinstance(value, str) and (
-        value in (SENSITIVE, UNKNOWN) or (value.startswith("«secret:") and value.endswith("»"))
-    ):
+    if is_secret_mark(value) or (isinstance(value, str) and value in (SENSITIVE, UNKNOWN)):
         return value
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
