@@ -34,3 +34,12 @@ def shorten(text: str, limit: int = 200) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def middle(text: str, limit: int) -> str:
+    """At most `limit` characters, cut in the middle: both ends of a name tell names
+    apart (`acme-ml-prod-…-step-operator`), where a cut at the end makes them alike."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    return f"{text[:head]}…{text[len(text) - (limit - 1 - head) :]}"

@@ -526,7 +526,7 @@ async def test_a_drifted_row_shows_its_origin_and_a_accepts_into_the_config_tab(
         objects = app.query_one("#objects", DataTable)
         await until(pilot, lambda: found["id"] in objects.rows)
         row = [str(c) for c in objects.get_row(found["id"])]
-        assert row[4] == "labels.purpose"
+        assert row[3] == "labels.purpose"
         assert row[5] == f"team:training layers/team/training.yaml:{line}:16"
         objects.move_cursor(row=objects.get_row_index(found["id"]))
         await pilot.pause(0.2)

@@ -26,6 +26,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.notifications import SeverityLevel
+from textual.screen import ModalScreen
 from textual.widget import MountError
 from textual.widgets import Static, TabbedContent, TabPane, Tree
 
@@ -68,6 +69,8 @@ if TYPE_CHECKING:
     from zenml_tui.ui.widgets.server_pane import ServerPane
 
 REFRESH_SECONDS = 5.0
+# after a start, failures read "starting" this long (a fresh server's first answers are slow)
+STARTING_GRACE = 60.0
 POLL_TIMEOUT = 4.0  # a server that stops answering shows as such within 10 s
 FOCUS_IN_TAB = {
     "config": "#editor",
@@ -105,15 +108,17 @@ class ZenMLApp(App[None]):
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live elsewhere
     TITLE = "zenml-tui"
     COMMANDS = App.COMMANDS | {AppCommands}
+    # the f-keys and ctrl+s work from every widget (the editor binds f6 and f7 itself:
+    # priority puts the app's first); `check_action` keeps them off under a dialog
     BINDINGS = [
-        Binding("f2", "pick_env", "env"),
-        Binding("f5", "plan", "plan"),
-        Binding("f6", "apply", "apply"),
-        Binding("f7", "plan_all", "plan all"),
-        Binding("f8", "cancel_run", "cancel run"),
-        Binding("ctrl+s", "save", "save"),
-        Binding("f1", "help", "help"),
-        Binding("f3", "toggle_tree", "tree", show=False),
+        Binding("f2", "pick_env", "env", priority=True),
+        Binding("f5", "plan", "plan", priority=True),
+        Binding("f6", "apply", "apply", priority=True),
+        Binding("f7", "plan_all", "plan all", priority=True),
+        Binding("f8", "cancel_run", "cancel run", priority=True),
+        Binding("ctrl+s", "save", "save", priority=True),
+        Binding("f1", "help", "help", priority=True),
+        Binding("f3", "toggle_tree", "tree", show=False, priority=True),
         Binding("question_mark", "help", "help", show=False),
         Binding("e", "pick_env", "env", show=False),
         Binding("p", "plan", "plan", show=False),
@@ -125,6 +130,10 @@ class ZenMLApp(App[None]):
         Binding("ctrl+q", "quit_app", "quit", priority=True),
         Binding("q", "quit_app", "quit", show=False),
     ]
+    # priority keys that a dialog's own keys must win over (ctrl+q quits from anywhere)
+    NOT_UNDER_DIALOGS = frozenset(
+        {"pick_env", "plan", "apply", "plan_all", "save", "help", "toggle_tree"}
+    )
 
     def __init__(
         self,
@@ -147,6 +156,7 @@ class ZenMLApp(App[None]):
         self._ctx: RunContext | None = None  # the running operation's, to cancel it
         self._server_text = "connecting…"
         self._failures = 0
+        self._started_at: float | None = None  # when the local server was last being started
         self._next_refresh = 0.0
         self._refreshing = False
         self._events: deque[dict[str, Any]] = deque()  # Terraform events from the worker
@@ -293,6 +303,11 @@ class ZenMLApp(App[None]):
     def on_resize(self) -> None:
         """Below 110 columns the scope tree gives its room to the editor (f3 shows it)."""
         self._show_tree(self.size.width >= 110)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Under a dialog (the apply confirmation, the env picker, the help) the app's
+        keys rest: f6 must not apply from inside the apply dialog."""
+        return not (action in self.NOT_UNDER_DIALOGS and isinstance(self.screen, ModalScreen))
 
     def action_toggle_tree(self) -> None:
         self._show_tree(not self.query_one("#scope-tree").display)
@@ -917,6 +932,11 @@ class ZenMLApp(App[None]):
             return
         self.post_message(ServerState(environment, report, **seen))
 
+    def _just_started(self) -> bool:
+        """The local server was being started less than STARTING_GRACE seconds ago."""
+        started = self._started_at
+        return started is not None and time.monotonic() - started < STARTING_GRACE
+
     def _verify_connector(self, connector_id: str) -> Verification:
         """The server's verdict on a connector (called in the Server tab's worker)."""
         if self.offline:
@@ -933,22 +953,29 @@ class ZenMLApp(App[None]):
         self._refreshing = False
         if message.environment != self.env:
             return
-        if message.report is None:
+        starting = message.starting
+        if message.report is None and starting:
+            self._started_at = time.monotonic()
+            self._server_text, delay = "starting…", 0.5
+        elif message.report is None and self._just_started():
+            # a server that came up seconds ago and does not answer yet is starting still
+            starting = True
+            self._server_text, delay = "starting… (not answering yet)", 2.0
+        elif message.report is None:
             self._failures += 1
             delay = min(60.0, REFRESH_SECONDS * 2 ** min(self._failures, 4))
             words = {Kind.SERVER_HUNG: "not responding", Kind.SERVER_AUTH: "refuses the API key"}
             word = words.get(message.kind, "unavailable") if message.kind else "unavailable"
             self._server_text = f"{word}, retrying in {delay:.0f} s"
-            if message.starting:
-                self._server_text, delay = "starting…", 0.5
         else:
+            self._started_at = None
             self._failures = 0
             delay = REFRESH_SECONDS
             self._server_text = f"connected (ZenML {message.report.version})"
         self._next_refresh = time.monotonic() + delay
         if message.lock_checked:
             self._lock = message.lock
-        self.server_pane.show(message.report, message.problem)
+        self.server_pane.show(message.report, message.problem, starting)
         self.server_pane.show_lock(self._lock)
         self.update_topbar()
 
@@ -1037,27 +1064,10 @@ class ZenMLApp(App[None]):
 
     # -- help and quitting ------------------------------------------------------------------
     def action_help(self) -> None:
-        rows = [
-            ("f2 / e", "switch environment"),
-            ("f5 / p", "plan the environment"),
-            ("f6 / a", "apply the reviewed plan (asks first)"),
-            ("f7", "plan every environment: a matrix; enter on a cell opens its review"),
-            ("f8", "cancel the running plan or apply (or its wait for a lock)"),
-            ("w / esc", "when another run holds the state's lock: wait for it / give up"),
-            ("g", "in the Plan tab: open the layer line behind the selected change"),
-            ("v", "in the Server tab: verify the selected connector (the server's answer)"),
-            ("r a i", "in the Server tab: restore a drifted row (plan) / accept it / adopt"),
-            ("ctrl+s", "save the edited layer"),
-            ("1 2 3 4", "Config, Plan, Runs, Server tabs"),
-            ("f3", "show or hide the scope tree (hidden below 110 columns)"),
-            ("tab / esc", "move between panels (esc leaves the editor)"),
-            ("ctrl+p", "command palette"),
-            ("f1 / ?", "this help"),
-            ("ctrl+q / q", "quit (asks during a run or with unsaved edits)"),
-        ]
+        from zenml_tui.ui.keys import for_tab
         from zenml_tui.ui.screens.confirm import HelpScreen
 
-        self.push_screen(HelpScreen(rows))
+        self.push_screen(HelpScreen(for_tab(self.query_one(TabbedContent).active)))
 
     def action_quit_app(self) -> None:
         unsaved = self.query_one(ConfigPane).unsaved

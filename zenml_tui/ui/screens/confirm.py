@@ -21,6 +21,7 @@ from zenml_tui.textsafe import line
 
 if TYPE_CHECKING:
     from zenml_tui.ops.blast import BlastRadius
+    from zenml_tui.ui.keys import Section
 
 
 class UsageChecked(Message):
@@ -195,18 +196,34 @@ class EnvPicker(ModalScreen[str | None]):
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "close", "close")]
+    """Every key, the current tab's first (`keys.SECTIONS`, which the README's table
+    is checked against); it scrolls at 80x24."""
 
-    def __init__(self, bindings: list[tuple[str, str]]) -> None:
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "close")]
+
+    def __init__(self, sections: list[Section]) -> None:
         super().__init__()
-        self.rows = bindings
+        self.sections = sections
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        width = max(len(k) for s in self.sections for k, _ in s.rows)
+        text = Text()
+        for n, section in enumerate(self.sections):
+            if n:
+                text.append("\n")
+            text.append(section.title + "\n", style="bold")
+            for key, what in section.rows:
+                text.append(f"  {key:<{width}}", style="bold cyan")
+                text.append(f"  {what}\n")
+        with Vertical(id="dialog", classes="wide"):
             yield Label(Text("Keys", style="bold"))
-            width = max(len(k) for k, _ in self.rows)
-            yield Static("\n".join(f"  {k:<{width}}  {d}" for k, d in self.rows))
+            with VerticalScroll(id="help-keys"):
+                yield Static(text, id="help-text")
             yield Label(Text("ctrl+p opens the command palette; escape closes this", style="dim"))
+
+    def on_mount(self) -> None:
+        # the dialog's border, padding, title and last line take 8 rows; the keys scroll
+        self.query_one("#help-keys").styles.max_height = max(4, self.app.size.height - 9)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from zenml_tui.errors import ZenMLTUIError
-from zenml_tui.textsafe import line, shorten
+from zenml_tui.textsafe import line, middle, shorten
 
 if TYPE_CHECKING:
     from zenml_tui.ops.connectors import Verification
@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from zenml_tui.ops.locks import HeldLock
 
 ORIGIN_CHARS = 50  # the "owned by" column; the line below the table shows it whole
+# the name column, cut in the middle beyond this (the line below the table shows it
+# whole): at 80 columns kind, name, managed and drift fit, at 160 expiry and owner too
+NAME_CHARS_NARROW = 30
+NAME_CHARS = 44
+WIDE = 120  # columns from which the wide name fits
 
 
 class Verified(Message):
@@ -83,7 +88,7 @@ class ServerPane(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#objects", DataTable).add_columns(
-            "kind", "name", "managed", "expires", "drift", "owned by", "type"
+            "kind", "name", "managed", "drift", "expires", "owned by", "type"
         )
 
     def show_lock(self, lock: HeldLock | None) -> None:
@@ -96,15 +101,26 @@ class ServerPane(Vertical):
             text.append(line(f"  lock {lock.id or '(no ID)'}"), style="yellow")
             shown.update(text)
 
-    def show(self, report: StatusReport | None, problem: str) -> None:
-        from zenml_tui.ops.connectors import expiry_text
-
+    def show(self, report: StatusReport | None, problem: str, starting: bool = False) -> None:
+        """The objects of `report`; without one what is wrong (`problem`), or that the
+        local server is `starting`."""
         state = self.query_one("#server-state", Static)
         if report is None:
-            shown = f"server unavailable: {line(problem)} (retrying)"
+            shown = line(problem) if starting else f"server unavailable: {line(problem)} (retrying)"
             state.update(Text(shown, style="bold yellow"))
             return
         self.report = report
+        self._fill(report)
+
+    def on_resize(self) -> None:
+        if self.report is not None:  # the name column's width follows the pane's
+            self._fill(self.report)
+
+    def _fill(self, report: StatusReport) -> None:
+        from zenml_tui.ops.connectors import expiry_text
+
+        state = self.query_one("#server-state", Static)
+        names = NAME_CHARS if self.size.width >= WIDE else NAME_CHARS_NARROW
         drifted = len(report.drifted)
         text = Text(
             f"ZenML {line(report.version)} at {line(report.url)}: {len(report.objects)} objects, "
@@ -122,12 +138,13 @@ class ServerPane(Vertical):
             owner = traced[0].origin.text if traced else ""
             if len(traced) > 1:
                 owner += f" (+{len(traced) - 1})"
+            drift = _drift_cell(obj)
             table.add_row(
                 Text(line(obj.kind)),
-                Text(line(obj.name)),
+                Text(middle(line(obj.name), names)),
                 managed,
+                Text(line(drift), style="green" if drift == IN_SYNC else "red" if drift else ""),
                 Text(expires, style="red" if expires.endswith("(expired)") else ""),
-                Text(line(_drift_cell(obj)), style="red"),
                 Text(shorten(line(owner), ORIGIN_CHARS), style="cyan"),
                 Text(line(obj.detail)),
                 key=obj.id,
@@ -135,10 +152,10 @@ class ServerPane(Vertical):
         for gone in report.missing:
             table.add_row(
                 Text(line(gone.kind)),
-                Text(line(gone.name)),
+                Text(middle(line(gone.name), names)),
                 Text("managed", style="green"),
-                Text(""),
                 Text("deleted on the server", style="red"),
+                Text(""),
                 Text(""),
                 Text(line(gone.address)),
                 key=gone.id,
@@ -173,6 +190,12 @@ class ServerPane(Vertical):
         out = Text()
         obj = next((o for o in report.objects if o.id == chosen), None)
         gone = next((m for m in report.missing if m.id == chosen), None)
+        seen = obj or gone
+        if seen is not None:  # whole, as the table may cut it
+            out.append(line(f"{seen.kind} {seen.name}"), style="bold")
+            if seen.address:
+                out.append(line(f"  {seen.address}"), style="dim")
+            out.append("\n")
         if obj is not None and report.traced.get(obj.id):
             for d in report.traced[obj.id]:
                 out.append(line(f"{d.attribute}: "), style="bold")
@@ -248,12 +271,19 @@ class ServerPane(Vertical):
         shown.update(text)
 
 
+IN_SYNC = "in sync"
+
+
 def _drift_cell(obj: Any) -> str:
-    """The drift, short enough to leave room for the layer value that owns it."""
+    """The drift, short enough to leave room for the layer value that owns it; a
+    managed object without drift is "in sync" (one the platform does not manage has
+    nothing to be in sync with: blank)."""
     if obj.changes:
         return ", ".join(c.attribute for c in obj.changes)
     if obj.drift and not obj.address:
         return "not in the state"
+    if not obj.drift and obj.managed:
+        return IN_SYNC
     return str(obj.drift)
 
 
