@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 import itertools
-import json
 from collections.abc import Iterable, Sequence
 
 from zenml_tui.ops.plan_all import COLUMNS, EnvPlan
@@ -28,6 +27,7 @@ from zenml_tui.terraform.plan import (
     PlanModel,
     ResourceChange,
     is_secret_mark,
+    shown,
 )
 from zenml_tui.textsafe import line
 
@@ -43,15 +43,12 @@ def code(text: str) -> str:
 
 
 def _value(value: object) -> str:
+    """In Terraform's words (`shown`), as the terminal review says them."""
     if value is ABSENT:
         return "<i>(none)</i>"
-    if value == SENSITIVE:
-        return "<i>(sensitive)</i>"
-    if value == UNKNOWN:
-        return "<i>(known after apply)</i>"
-    if is_secret_mark(value):
-        return f"<i>{html.escape(value)}</i>"
-    text = json.dumps(value, ensure_ascii=False)
+    if value in (SENSITIVE, UNKNOWN) or is_secret_mark(value):
+        return f"<i>{html.escape(str(value))}</i>"
+    text = shown(value)
     if len(text) > VALUE_LIMIT:
         text = text[: VALUE_LIMIT - 1] + "…"
     return code(text)
