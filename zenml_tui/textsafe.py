@@ -43,3 +43,25 @@ def middle(text: str, limit: int) -> str:
         return text
     head = (limit - 1) // 2
     return f"{text[:head]}…{text[len(text) - (limit - 1 - head) :]}"
+
+
+def wrapped(text: str, width: int) -> list[str]:
+    """A line cut into pieces of at most `width` cells, at spaces where it can be, each
+    continuation indented: the plan's log shows Terraform's long messages whole."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
+        return [text]
+    out: list[str] = []
+    indent = ""
+    while cell_len(indent + text) > width:
+        room = width - len(indent)
+        cut = text.rfind(" ", room // 2, room + 1)
+        if cut <= 0:
+            cut = room
+            while cut > 1 and cell_len(text[:cut]) > room:
+                cut -= 1
+        out.append(indent + text[:cut].rstrip())
+        text, indent = text[cut:].lstrip(), "  "
+    out.append(indent + text)
+    return out

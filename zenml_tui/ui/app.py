@@ -123,6 +123,7 @@ class ZenMLApp(App[None]):
         Binding("e", "pick_env", "env", show=False),
         Binding("p", "plan", "plan", show=False),
         Binding("a", "apply", "apply", show=False),
+        Binding("slash", "search", "search", show=False),
         Binding("1", "tab('config')", "config", show=False),
         Binding("2", "tab('plan-tab')", "plan tab", show=False),
         Binding("3", "tab('runs-tab')", "runs", show=False),
@@ -132,7 +133,7 @@ class ZenMLApp(App[None]):
     ]
     # priority keys that a dialog's own keys must win over (ctrl+q quits from anywhere)
     NOT_UNDER_DIALOGS = frozenset(
-        {"pick_env", "plan", "apply", "plan_all", "save", "help", "toggle_tree"}
+        {"pick_env", "plan", "apply", "plan_all", "save", "help", "toggle_tree", "search"}
     )
 
     def __init__(
@@ -308,6 +309,13 @@ class ZenMLApp(App[None]):
         """Under a dialog (the apply confirmation, the env picker, the help) the app's
         keys rest: f6 must not apply from inside the apply dialog."""
         return not (action in self.NOT_UNDER_DIALOGS and isinstance(self.screen, ModalScreen))
+
+    def action_search(self) -> None:
+        """`/` (as in less, k9s, lazygit): the Plan tab's search, from any tab."""
+        if self._later(self.action_search):
+            return
+        self.query_one(TabbedContent).active = "plan-tab"
+        self.plan_pane.focus_search()
 
     def action_toggle_tree(self) -> None:
         self._show_tree(not self.query_one("#scope-tree").display)

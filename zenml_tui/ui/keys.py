@@ -37,7 +37,7 @@ SECTIONS: tuple[Section, ...] = (
         (
             ("e p a", "as f2, f5, f6"),
             ("1 2 3 4", "the Config, Plan, Runs and Server tabs"),
-            ("/", "search the current tab (the Plan tab's addresses)"),
+            ("/", "search the changes of the review (from any tab: the Plan tab)"),
             ("tab / shift+tab", "next / previous panel"),
             ("? q", "as f1, ctrl+q"),
         ),

@@ -4,6 +4,9 @@ so adding, filtering and scrolling 10,000 changes costs the same as 40."""
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
@@ -35,6 +38,44 @@ SYMBOL = {
     "no-op": " ",
 }
 ACTION_WIDTH = 12  # "-/+ replace" and a space
+# an address's parts: `module.team["training"]`, a type, `team["step_operator"]`
+_PART = re.compile(r'(?:[^.\["]|\["(?:[^"\\]|\\.)*"\]|\[[^\]]*\])+')
+
+
+@lru_cache(maxsize=4096)
+def compact(address: str, width: int) -> str:
+    """An address that fits `width` and still tells rows apart. Whole when it fits;
+    else, step by step: `module.` and the provider's `zenml_` prefix go; the resource
+    type is cut (`stack_comp…`); the module path is cut in its middle. The resource's
+    own name and instance key stay whole as long as they fit: they are what differs
+    between `…team["orchestrator"]` and `…team["step_operator"]`."""
+    if len(address) <= width or width < 8:
+        return address
+    parts: list[str] = [
+        str(p).removeprefix("zenml_") for p in _PART.findall(address) if p != "module"
+    ]
+    if len(parts) < 2:
+        return _middle(address, width)
+    *modules, kind, last = parts if len(parts) > 2 else ["", *parts]
+    where = ".".join(m for m in modules if m)
+    short = ".".join(p for p in (where, kind, last) if p)
+    if len(short) <= width:
+        return short
+    # the type down to 4 characters and an ellipsis
+    room = width - len(last) - (len(where) + 1 if where else 0) - 1
+    if room >= 5:
+        return ".".join(p for p in (where, kind[: room - 1] + "…", last) if p)
+    if len(last) + 6 > width:
+        return _middle(short, width)
+    room = width - len(last) - 1  # the module path and type, cut in their middle
+    return _middle(short[: len(short) - len(last) - 1], room) + "." + last
+
+
+def _middle(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text
+    head = (width - 1) // 2
+    return f"{text[:head]}…{text[len(text) - (width - 1 - head) :]}"
 
 
 class ChangeList(ScrollView, can_focus=True):
@@ -83,6 +124,7 @@ class ChangeList(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rows: list[tuple[str, str]] = []
+        self.empty_text = ""  # drawn, dim, when there are no rows (no search match)
         self.cursor_row = 0
         self._width = 0
         self._styles: dict[str, Style] = {}
@@ -170,6 +212,10 @@ class ChangeList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         base = self.rich_style
         if index >= len(self.rows):
+            if index == 0 and self.empty_text:
+                text = line(self.empty_text)
+                strip = Strip([Segment(text, base + self._style("no-op"))], cell_len(text))
+                return strip.crop_extend(0, width, base)
             return Strip.blank(width, base)
         action, address = self.rows[index]
         if index == self.cursor_row:
@@ -180,6 +226,8 @@ class ChangeList(ScrollView, can_focus=True):
             line_style = base
         label = f"{SYMBOL.get(action, '?')} {action}".ljust(ACTION_WIDTH)
         address = line(address)  # an address holds the layers' keys: shown, never obeyed
+        if not scroll_x:  # scrolled sideways, the whole address is being read
+            address = compact(address, width - ACTION_WIDTH)
         strip = Strip(
             [
                 Segment(label, line_style + self._style(action)),

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Log, Select, Static
 
-from zenml_tui.textsafe import line, shorten, visible
+from zenml_tui.textsafe import line, shorten, visible, wrapped
 from zenml_tui.ui.messages import GoToOrigin
 from zenml_tui.ui.widgets.change_list import STYLE, ChangeList
 
@@ -38,8 +38,14 @@ LOGGED = (
 FLUSH_SECONDS = 0.1
 
 
+NARROW = 110  # columns below which the list sits above the diff, each full width
+
+
 class PlanPane(Vertical):
-    BINDINGS = [Binding("g", "go_to_origin", "go to the layer value")]
+    BINDINGS = [
+        Binding("g", "go_to_origin", "go to the layer value"),
+        Binding("escape", "leave_search", "back to the list", show=False),
+    ]
 
     def __init__(self) -> None:
         super().__init__(id="plan")
@@ -51,13 +57,18 @@ class PlanPane(Vertical):
         self._pending_rows: list[tuple[str, str]] = []
         self._pending_log: list[str] = []
         self._located: list[AttrDiff] = []  # the highlighted change's traced attributes
+        self._log_env = ""  # the environment the log's lines are of
+        self._matching = 0  # rows the filters leave, of `_total`
+        self._total = 0
 
     def compose(self) -> ComposeResult:
         yield Static("press f5 (or p) to plan this environment", id="plan-summary")
         with Horizontal(id="plan-filters"):
-            yield Input(placeholder="search addresses", id="plan-search")
+            yield Input(placeholder="search addresses (/)", id="plan-search")
             yield Select([(a, a) for a in ORDER], prompt="all actions", id="plan-action")
-        with Horizontal():
+        # the highlighted change's whole address (the list fits each to its width)
+        yield Static("", id="plan-position")
+        with Horizontal(id="plan-body"):
             yield ChangeList(id="changes")
             with Vertical(id="plan-detail"):
                 with VerticalScroll(id="diff-box"):  # fixed size: a new diff moves nothing else
@@ -67,12 +78,24 @@ class PlanPane(Vertical):
     def on_mount(self) -> None:
         self.set_interval(FLUSH_SECONDS, self._flush)
 
+    def on_resize(self) -> None:
+        """Below NARROW columns the list takes the width, the diff goes under it: an
+        address then has 66 columns at 80, not 26."""
+        self.query_one("#plan-body").set_class(self.app.size.width < NARROW, "narrow")
+
     def started(self, environment: str) -> None:
         self.model, self.run = None, None
         self._seen, self._by_address = set(), {}
         self._pending_rows, self._pending_log = [], []
-        self.query_one(ChangeList).clear()
+        self._matching = self._total = 0
+        changes = self.query_one(ChangeList)
+        changes.empty_text = ""
+        changes.clear()
         self.query_one("#diff", Static).update("")
+        self.query_one("#plan-position", Static).update("")
+        if environment != self._log_env:  # another environment's log is not this one's
+            self._log_env = environment
+            self.query_one(Log).clear()
         self.query_one("#plan-summary", Static).update(
             Text(f"planning {environment}… (f8 cancels)", style="bold yellow")
         )
@@ -101,7 +124,9 @@ class PlanPane(Vertical):
             self.query_one(ChangeList).extend(rows)
         if self._pending_log:
             lines, self._pending_log = self._pending_log, []
-            self.query_one(Log).write_lines([visible(text) for text in lines])
+            log = self.query_one(Log)
+            width = max(20, log.scrollable_content_region.width - 1)
+            log.write_lines([part for text in lines for part in wrapped(visible(text), width)])
 
     def show(self, outcome: PlanOutcome) -> None:
         self._pending_rows = []
@@ -153,15 +178,54 @@ class PlanPane(Vertical):
                 for c in groups.get(action, [])
                 if not needle or needle in c.address
             )
-        self.query_one(ChangeList).set_rows(rows)
+        changes = self.query_one(ChangeList)
+        self._total = sum(len(g) for a, g in groups.items() if a != "no-op" or wanted == a)
+        self._matching = len(rows)
+        if rows:
+            changes.empty_text = ""
+        elif needle:
+            changes.empty_text = f"no change matches '{needle}'"
+        elif isinstance(wanted, str):
+            changes.empty_text = f"no {wanted} in this plan"
+        else:
+            changes.empty_text = "no changes: the environment is as the layers say"
+        changes.set_rows(rows)
 
     @on(ChangeList.Highlighted, "#changes")
     def _diff(self, event: ChangeList.Highlighted) -> None:
         change = self._by_address.get(event.address) if event.address else None
+        self._position(event.address)
         if change is None:
             self.query_one("#diff", Static).update("")
             return
         self.query_one("#diff", Static).update(self.describe(change))
+
+    def _position(self, address: str | None) -> None:
+        """`3 of 12 (of 40: 'team')  module.team["training"]…`: where the cursor is,
+        how many the search leaves, and the whole address."""
+        if self.model is None:
+            return
+        changes = self.query_one(ChangeList)
+        text = Text()
+        if self._matching:
+            text.append(f"{changes.cursor_row + 1} of {self._matching}", style="bold")
+        else:
+            text.append("0 of 0", style="bold")
+        if self._matching != self._total:
+            text.append(f" (of {self._total} changes)", style="dim")
+        if address:
+            text.append("  " + line(address))
+        self.query_one("#plan-position", Static).update(text)
+
+    def action_leave_search(self) -> None:
+        """Esc in the search (or the action filter): back to the list."""
+        if self.query_one("#plan-search", Input).has_focus or self.screen.focused is self.query_one(
+            "#plan-action"
+        ):
+            self.query_one(ChangeList).focus()
+
+    def focus_search(self) -> None:
+        self.query_one("#plan-search", Input).focus()
 
     def describe(self, change: ResourceChange) -> Text:
         """A change's attributes, before → after in Terraform's words, each with the
