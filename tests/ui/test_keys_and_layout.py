@@ -18,6 +18,7 @@ from zenml_tui.ui import keys
 from zenml_tui.ui.app import ZenMLApp
 from zenml_tui.ui.messages import ServerState
 from zenml_tui.ui.screens.confirm import HelpScreen
+from zenml_tui.ui.widgets.config_pane import ConfigPane
 from zenml_tui.ui.widgets.server_pane import ServerPane
 
 SIZES = [(160, 48), (80, 24)]
@@ -116,7 +117,7 @@ def test_every_key_bound_in_the_app_and_its_tabs_is_in_the_help() -> None:
 
     names = {"question_mark": "?", "slash": "/", "pageup": "pgup", "pagedown": "pgdn"}
     bound: set[str] = set()
-    for owner in (ZenMLApp, ServerPane, PlanPane, ChangeList):
+    for owner in (ZenMLApp, ServerPane, PlanPane, ChangeList, ConfigPane):
         for binding in owner.BINDINGS:
             assert not isinstance(binding, tuple)
             for key in binding.key.split(","):
@@ -132,7 +133,11 @@ async def test_esc_from_the_editor_leaves_a_visibly_focused_panel(
     app = ZenMLApp(platform, "local", offline=True)
     async with app.run_test(size=size) as pilot:
         await _ready(app, pilot)
-        app.query_one("#editor").focus()
+        editor = app.query_one("#editor", TextArea)
+        editor.insert("x: 1\n", (0, 0))  # an error: the errors panel is shown only then
+        while not app.query_one("#errors").display:
+            await pilot.pause(0.05)
+        editor.focus()
         await pilot.pause()
         await pilot.press("escape")
         await pilot.pause()

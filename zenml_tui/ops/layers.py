@@ -27,6 +27,42 @@ def draft_path(session: Session, layer: Path) -> Path:
     return platform.state_dir / "drafts" / (str(relative) + ".draft")
 
 
+def every_layer(session: Session) -> list[Path]:
+    """Every layer file of the platform: base, each environment, team and project."""
+    from zenml_tui.platform.nodes import LayerRef
+
+    platform, spec = session.platform, session.platform.spec
+    refs = [LayerRef("base")]
+    refs += [LayerRef("env", name) for name in spec.environments]
+    refs += [LayerRef("team", name) for name in spec.teams]
+    refs += [LayerRef("project", name) for name in spec.projects]
+    return [platform.layer_path(ref) for ref in refs]
+
+
+def drafted_layers(session: Session) -> dict[Path, LayerText]:
+    """The layers an earlier session left a draft of, as the editor opens them (a
+    draft equal to the file has `draft` None). A layer the editor cannot open is left
+    out: its draft stays on disk, untouched."""
+    found: dict[Path, LayerText] = {}
+    for layer in every_layer(session):
+        if not draft_path(session, layer).is_file():
+            continue
+        try:
+            found[layer] = read_layer(session, layer)
+        except ZenMLTUIError:
+            continue
+    return found
+
+
+def drop_draft(session: Session, layer: Path) -> None:
+    """The layer's draft goes away (its edits were discarded). Raises a FILE error."""
+    draft = draft_path(session, layer)
+    try:
+        draft.unlink(missing_ok=True)
+    except OSError as exc:
+        raise file_error(exc, f"drop the draft of {layer.name}", draft) from None
+
+
 # the editor's bounds: past them a layer opens read-only. A keystroke re-parses and
 # re-merges the layer, at a cost that grows with its values; bench/merge.py measures the
 # largest layers within both bounds (keystroke to preview under 50 ms)

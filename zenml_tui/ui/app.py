@@ -37,6 +37,7 @@ from zenml_tui.textsafe import visible
 from zenml_tui.ui.commands import AppCommands
 from zenml_tui.ui.messages import (
     ApplyDone,
+    DraftsChanged,
     EditsReady,
     GoToOrigin,
     ImpactDone,
@@ -58,6 +59,7 @@ from zenml_tui.ui.widgets.header import TopBar
 
 if TYPE_CHECKING:
     from textual.message import Message
+    from textual.widgets.tree import TreeNode
 
     from zenml_tui.ops.connectors import Verification
     from zenml_tui.ops.context import RunContext
@@ -182,6 +184,8 @@ class ZenMLApp(App[None]):
         self.speculation = Speculation(
             self, self.session, self._terraform_busy, lambda: (self.env, self.running)
         )
+        # the scope tree's node of each layer file (the root: base), its label unmarked
+        self._layer_nodes: dict[Path, tuple[TreeNode[Any], Text]] = {}
 
     def compose(self) -> ComposeResult:
         yield TopBar(id="topbar")
@@ -336,19 +340,83 @@ class ZenMLApp(App[None]):
 
     # -- scope ------------------------------------------------------------------------------
     def fill_scope_tree(self) -> None:
-        spec = self.session.platform.spec
+        from zenml_tui.platform.nodes import LayerRef
+
+        platform = self.session.platform
+        spec = platform.spec
         tree = self.query_one("#scope-tree", Tree)
-        tree.root.label = Text(self.session.platform.name, style="bold")
+        tree.root.label = Text(platform.name, style="bold")
         tree.root.expand()
+        nodes = self._layer_nodes
+        nodes[platform.layer_path(LayerRef("base"))] = (tree.root, tree.root.label)
         envs = tree.root.add("Environments", expand=True)
         for name, env in spec.environments.items():
-            envs.add_leaf(Text(name, style="bold red" if env.protected else ""), data=("env", name))
+            label = Text(name, style="bold red" if env.protected else "")
+            node = envs.add_leaf(label, data=("env", name))
+            nodes[platform.layer_path(LayerRef("env", name))] = (node, label)
         teams = tree.root.add("Teams", expand=True)
         for name in spec.teams:
-            teams.add_leaf(name, data=("team", name))
+            label = Text(name)
+            node = teams.add_leaf(label, data=("team", name))
+            nodes[platform.layer_path(LayerRef("team", name))] = (node, label)
         projects = tree.root.add("Projects", expand=True)
         for name, p in spec.projects.items():
-            projects.add_leaf(f"{name} ({p.team})", data=("project", name))
+            label = Text(f"{name} ({p.team})")
+            node = projects.add_leaf(label, data=("project", name))
+            nodes[platform.layer_path(LayerRef("project", name))] = (node, label)
+
+    @on(DraftsChanged)
+    def _drafts_marked(self, message: DraftsChanged) -> None:
+        """Each layer with unsaved edits marked in the scope tree (before the name: the
+        tree is narrow; the root stands for the base layer) and in the Config tab's
+        title, which says whether the open layer is one."""
+        from zenml_tui.ui.widgets.config_pane import DRAFT_MARK
+
+        mark = Text(f"{DRAFT_MARK} ", style="bold yellow")
+        root = self.query_one("#scope-tree", Tree).root
+        for path, (node, label) in self._layer_nodes.items():
+            drafted = path in message.drafted
+            if node is root:
+                shown = (
+                    label + Text(f"  {DRAFT_MARK} base draft", "bold yellow") if drafted else label
+                )
+            else:
+                shown = mark + label if drafted else label
+            if node.label != shown:
+                node.set_label(shown)
+        self.query_one(TabbedContent).get_tab("config").label = _config_title(
+            message.drafted, message.current
+        )
+
+    def action_discard_draft(self) -> None:
+        """Drop the open layer's unsaved edits, back to the file on disk (re-read: it
+        may have changed outside the app); asks first when there are edits to lose."""
+        pane = self.query_one(ConfigPane)
+        path = pane.current
+        if path is None or not pane.has_draft(path):
+            self._revert()
+            return
+        shown = path.relative_to(self.session.platform.root)
+
+        def answer(yes: bool | None) -> None:
+            if yes and pane.current == path:
+                self._revert()
+
+        from zenml_tui.ui.screens.confirm import YesNo
+
+        question = (
+            f"Discard the unsaved edits of {shown}? The editor goes back to the file on "
+            "disk (ctrl+z in the editor brings the edits back while the app runs)."
+        )
+        self.push_screen(YesNo(visible(question)), answer)
+
+    def _revert(self) -> None:
+        try:
+            said = self.query_one(ConfigPane).revert()
+        except ZenMLTUIError as exc:
+            self.post_message(OperationFailed("discard draft", exc))
+            return
+        self.notify(said, title="discard draft", markup=False)
 
     @on(Tree.NodeSelected, "#scope-tree")
     def _scope_chosen(self, event: Tree.NodeSelected[tuple[str, str]]) -> None:
@@ -1107,6 +1175,22 @@ class ZenMLApp(App[None]):
             self.push_screen(YesNo(f"Unsaved edits in {names} (kept as drafts). Quit?"), answer)
             return
         self.exit()
+
+
+def _config_title(drafted: frozenset[Path], current: Path | None) -> Text:
+    """The Config tab's title: "● draft" when the open layer has unsaved edits, the
+    other layers' drafts counted."""
+    from zenml_tui.ui.widgets.config_pane import DRAFT_MARK
+
+    title = Text("Config")
+    others = len(drafted - {current}) if current is not None else len(drafted)
+    if current is not None and current in drafted:
+        title.append(f" {DRAFT_MARK} draft", style="bold yellow")
+        if others:
+            title.append(f" (+{others} other{'s' if others != 1 else ''})", style="yellow")
+    elif others:
+        title.append(f" ○ {others} draft{'s' if others != 1 else ''}", style="yellow")
+    return title
 
 
 def _internal(exc: Exception) -> ZenMLTUIError:

@@ -23,6 +23,7 @@ class _Actions(Protocol):
     def action_apply(self) -> None: ...
     def action_cancel_run(self) -> None: ...
     def action_save(self) -> None: ...
+    def action_discard_draft(self) -> None: ...
     def action_refresh_server(self) -> None: ...
     def action_help(self) -> None: ...
 
@@ -40,6 +41,18 @@ class AppCommands(Provider):
             ("Apply reviewed plan", app.action_apply, "apply the plan under review"),
             ("Cancel run", app.action_cancel_run, "stop the running plan or apply"),
             ("Save layer", app.action_save, "write the edited layer"),
+            # one action under both names people look for: a draft is only ever the
+            # difference from the file, so dropping it and reverting are the same
+            (
+                "Discard draft",
+                app.action_discard_draft,
+                "drop the open layer's unsaved edits: back to the file on disk (asks; ctrl+r)",
+            ),
+            (
+                "Revert layer to file",
+                app.action_discard_draft,
+                "re-read the open layer from disk, dropping its unsaved edits (asks; ctrl+r)",
+            ),
             ("Refresh server", app.action_refresh_server, "reload the live server state"),
             ("Help", app.action_help, "show the keys"),
         ]

@@ -49,6 +49,7 @@ SECTIONS: tuple[Section, ...] = (
             ("esc", "leave the editor (the preview gets the keys)"),
             ("enter", "on an error: move the editor's cursor to it"),
             ("up / down", "in the preview: the value's provenance chain below it"),
+            ("ctrl+r", "discard the open layer's draft: back to the file on disk (asks)"),
         ),
     ),
     Section(

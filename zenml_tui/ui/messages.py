@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -25,6 +26,15 @@ class MergeDone(Message):
 
     result: ScopeResult
     generation: int
+
+
+@dataclass
+class DraftsChanged(Message):
+    """Which layers have unsaved edits (drafts) changed, or which layer is open: the
+    scope tree and the Config tab's title mark them."""
+
+    drafted: frozenset[Path]
+    current: Path | None
 
 
 class TerraformEvents(Message):

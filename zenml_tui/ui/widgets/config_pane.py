@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, OptionList, Select, Static, TextArea, Tree
 from textual.widgets.option_list import Option
@@ -27,10 +28,11 @@ from zenml_tui.platform.definition import Scope
 from zenml_tui.platform.nodes import LIST, MAP, REQUIRED, MNode, display, format_path
 from zenml_tui.textsafe import line, shorten, visible
 from zenml_tui.ui.latest import LatestJob
-from zenml_tui.ui.messages import MergeDone
+from zenml_tui.ui.messages import DraftsChanged, MergeDone
 from zenml_tui.ui.widgets.impact import ImpactPanel
 
 if TYPE_CHECKING:
+    from textual import events
     from textual.timer import Timer
 
     from zenml_tui.ops.config import FlavorSchemas
@@ -48,6 +50,9 @@ TREE_MAX_ROWS = 5_000
 # past a typist's pause between words, short of the wait for an answer
 IMPACT_PAUSE = 0.7
 ImpactHook = Callable[[dict[Path, str] | None], None]
+# the editor's syntax colours for a dark and a light app theme
+EDITOR_THEMES = {True: "monokai", False: "github_light"}
+DRAFT_MARK = "●"
 
 
 class LayerEditor(TextArea):
@@ -64,9 +69,30 @@ class LayerEditor(TextArea):
             pane.text_edited()
         return result
 
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", self._follow_theme, init=True)
+
+    def _follow_theme(self) -> None:
+        """The YAML's colours follow the app's theme: monokai on a light background is
+        unreadable (Textual's code editor keeps monokai whatever the app's theme)."""
+        self.theme = EDITOR_THEMES[self.app.current_theme.dark]
+
+
+class PreviewTree(Tree[TreePath]):
+    """The merged preview. Moving the cursor shows the provenance below, which shrinks
+    the tree after Textual scrolled for the old height: the cursor row would sit under
+    the horizontal scrollbar. Each resize scrolls it back into view."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.cursor_line >= 0:
+            self.scroll_to_line(self.cursor_line, animate=False)
+
 
 class ConfigPane(Vertical):
     """Editor, preview, provenance and errors for the app's current scope."""
+
+    # from the editor too (the pane is its ancestor); the app asks before it drops edits
+    BINDINGS = [Binding("ctrl+r", "app.discard_draft", "discard draft", show=False)]
 
     def __init__(self) -> None:
         super().__init__(id="config")
@@ -102,6 +128,7 @@ class ConfigPane(Vertical):
         self._impact_due = False  # the pause is over: plan once this text's merge is shown
         self._impact_asked = False  # a plan was asked for since the last change
         self._shown_generation = -1  # the generation of the merge last shown
+        self._marked: tuple[frozenset[Path], Path | None] | None = None  # drafts as marked
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -110,10 +137,12 @@ class ConfigPane(Vertical):
                 yield LayerEditor.code_editor("", language="yaml", id="editor", soft_wrap=False)
             with Vertical(id="preview-side"):
                 yield Label("", id="preview-state")
-                yield Tree("merged", id="preview")
+                yield PreviewTree("merged", id="preview")
                 yield ImpactPanel()
                 yield Static("", id="provenance")
-                yield OptionList(id="errors")
+                errors = OptionList(id="errors")
+                errors.display = False  # shown while there are errors: else the preview's room
+                yield errors
 
     # -- scope and layers ---------------------------------------------------------------
     @property
@@ -122,21 +151,109 @@ class ConfigPane(Vertical):
         return self.session
 
     def set_scope(self, session: Session, scope: Scope) -> None:
+        launch = self.session is None
         self.session, self.scope = session, scope
         self._flavors_read = False  # re-read in the next merge: the server may have new ones
+        restored = self._restore_drafts() if launch else []
         platform = session.platform
-        refs = platform.layers_for(scope)
-        self.layer_paths = [platform.layer_path(r) for r in refs]
-        options = [
-            (f"{r.label}  {platform.layer_path(r).relative_to(platform.root)}", i)
-            for i, r in enumerate(refs)
-        ]
+        self.layer_paths = [platform.layer_path(r) for r in platform.layers_for(scope)]
         select = self.query_one("#layer", Select)
-        select.set_options(options)
+        select.set_options(self._layer_options())
         keep = self.current if self.current in self.layer_paths else self.layer_paths[-1]
         select.value = self.layer_paths.index(keep)
         self.open_layer(keep)
+        if restored:
+            self._say_drafts(restored)
         self.impact_wanted()  # another environment's impact, or the same once more
+
+    # -- drafts ---------------------------------------------------------------------------
+    def _restore_drafts(self) -> list[Path]:
+        """At launch: every draft an earlier session left, as unsaved edits of its layer
+        (the preview merges them, the markers show them, quitting asks), not only the
+        open layer's; the layers with one."""
+        found = layers.drafted_layers(self._session)
+        for path, text in found.items():
+            self.saved[path] = text.saved
+            if text.draft is not None:
+                self.buffers[path] = text.draft
+        return [path for path, text in found.items() if text.draft is not None]
+
+    def _say_drafts(self, paths: list[Path]) -> None:
+        root = self._session.platform.root
+        names = [str(p.relative_to(root)) for p in paths]
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        n = len(names)
+        self.app.notify(
+            f"drafts of {n} layer{'s' if n != 1 else ''}: {shown} "
+            "(ctrl+s saves, 'discard draft' drops)",
+            title="unsaved drafts",
+            timeout=12,
+            markup=False,
+        )
+
+    def _layer_options(self) -> list[tuple[Text, int]]:
+        """The layer picker's rows, a layer with unsaved edits marked (plain text:
+        names come from platform.yaml)."""
+        platform, scope = self._session.platform, self.scope
+        assert scope is not None
+        drafted = set(self.unsaved)
+        options: list[tuple[Text, int]] = []
+        for i, ref in enumerate(platform.layers_for(scope)):
+            path = platform.layer_path(ref)
+            row = Text(line(ref.label))
+            if path in drafted:
+                row.append(f" {DRAFT_MARK} draft", style="bold yellow")
+            row.append(f"  {line(str(path.relative_to(platform.root)))}")
+            options.append((row, i))
+        return options
+
+    def _drafts_changed(self) -> None:
+        """Mark the layers with unsaved edits again, if they (or the open layer) changed:
+        the picker here, the scope tree and the tab's title in the app."""
+        marked = (frozenset(self.unsaved), self.current)
+        if marked == self._marked:
+            return
+        drafted_before = self._marked[0] if self._marked is not None else None
+        self._marked = marked
+        if drafted_before != marked[0] and self.scope is not None:
+            select = self.query_one("#layer", Select)
+            value = select.value
+            select.set_options(self._layer_options())
+            if isinstance(value, int):
+                select.value = value
+        self.post_message(DraftsChanged(*marked))
+
+    def has_draft(self, path: Path) -> bool:
+        return path in self.unsaved
+
+    def revert(self) -> str:
+        """Drop the open layer's unsaved edits: the editor shows the file as it is on
+        disk now (re-read: it may have changed outside the app), as one edit that ctrl+z
+        takes back. What happened, in a few words. Raises a FILE error (the edits stay)."""
+        path = self.current
+        if path is None:
+            return "no layer open to discard (this one is read-only here)"
+        had_draft = self.has_draft(path)
+        on_disk = layers.read_layer(self._session, path).saved
+        changed = on_disk != self.saved.get(path)
+        self.saved[path] = on_disk
+        editor = self.query_one("#editor", TextArea)
+        if editor.text != on_disk:
+            row, col = editor.cursor_location
+            editor.replace(on_disk, (0, 0), editor.document.end)  # the buffer goes: text_edited
+            last = editor.document.line_count - 1
+            editor.cursor_location = (min(row, last), col)
+        self.buffers.pop(path, None)
+        layers.drop_draft(self._session, path)
+        self.schedule_merge(0)
+        self.impact_wanted()
+        self._drafts_changed()
+        shown = str(path.relative_to(self._session.platform.root))
+        if had_draft:
+            return f"discarded the draft of {shown}: the file on disk is back (ctrl+z undoes)"
+        if changed:
+            return f"reloaded {shown}: it changed on disk"
+        return f"{shown} has no draft: the editor shows the file on disk"
 
     def draft_path(self, path: Path) -> Path:
         return layers.draft_path(self._session, path)
@@ -155,6 +272,7 @@ class ConfigPane(Vertical):
                 editor.read_only = True
                 self._loading = False
                 self.schedule_merge(0)
+                self._drafts_changed()
                 return
             self.saved[path] = text.saved
             if text.draft is not None:
@@ -180,6 +298,7 @@ class ConfigPane(Vertical):
         self._seen_text = editor.text
         self._loading = False
         self.schedule_merge(0)
+        self._drafts_changed()
 
     @on(Select.Changed, "#layer")
     def _layer_chosen(self, event: Select.Changed) -> None:
@@ -201,10 +320,13 @@ class ConfigPane(Vertical):
         if text == self._seen_text:
             return
         self._seen_text = text
+        drafted = self.current in self.buffers
         if text == self.saved.get(self.current):
             self.buffers.pop(self.current, None)
         else:
             self.buffers[self.current] = text
+        if drafted != (self.current in self.buffers):
+            self._drafts_changed()  # once per edit that makes or ends a draft
         self.schedule_merge()
         self.impact_wanted()
 
@@ -256,7 +378,10 @@ class ConfigPane(Vertical):
             return
         self._impact_due = False
         panel = self.query_one(ImpactPanel)
-        unsaved = {p: t for p, t in self.buffers.items() if t != self.saved.get(p)}
+        others = self._other_environments_layers()
+        unsaved = {
+            p: t for p, t in self.buffers.items() if t != self.saved.get(p) and p not in others
+        }
         if not unsaved or self.on_impact is None:
             panel.hide()
             return
@@ -270,6 +395,19 @@ class ConfigPane(Vertical):
             return
         self._impact_asked = True
         self.on_impact(unsaved)
+
+    def _other_environments_layers(self) -> set[Path]:
+        """The layers this environment's plan never reads: a draft of prod's layer
+        (restored at launch, or edited before a switch) has no impact on local."""
+        from zenml_tui.platform.nodes import LayerRef
+
+        platform, scope = self._session.platform, self.scope
+        assert scope is not None
+        return {
+            platform.layer_path(LayerRef("env", name))
+            for name in platform.spec.environments
+            if name != scope.environment
+        }
 
     @property
     def impact_panel(self) -> ImpactPanel:
@@ -326,7 +464,14 @@ class ConfigPane(Vertical):
             )
 
     def draft_candidates(self, buffers: dict[Path, str]) -> list[Path]:
-        return [p for p in self.layer_paths if p in buffers or self.draft_path(p).exists()]
+        """The layers whose draft follows the buffers: those edited, and those read in
+        this session (saved or discarded since). A draft of a layer never read here is
+        another session's edit: kept (the scope's other layers used to lose theirs)."""
+        return [
+            p
+            for p in self.layer_paths
+            if p in buffers or (p in self.saved and self.draft_path(p).exists())
+        ]
 
     @on(MergeDone)
     def _merged(self, message: MergeDone) -> None:
@@ -375,6 +520,17 @@ class ConfigPane(Vertical):
             errors = self.query_one("#errors", OptionList)
             errors.clear_options()
             errors.add_options([Option(Text(line), id=str(i)) for i, line in enumerate(lines)])
+            self._show_errors(bool(lines))
+
+    def _show_errors(self, shown: bool) -> None:
+        """The errors panel takes room only while there are errors (at 80x24 an empty
+        one left the preview nine rows); a hidden panel never keeps the keyboard."""
+        errors = self.query_one("#errors", OptionList)
+        if errors.display == shown:
+            return
+        if not shown and errors.has_focus:
+            self.query_one("#preview").focus()
+        errors.display = shown
 
     def fill_tree(self, result: ScopeResult) -> None:
         """Show the merged tree. Merges share the subtrees an edit did not touch, so the
@@ -551,4 +707,5 @@ class ConfigPane(Vertical):
         self.saved[path] = text
         self.schedule_merge(0)
         self.impact_wanted()  # the other unsaved layers' impact, if any
+        self._drafts_changed()
         return path
