@@ -106,7 +106,7 @@ def _help_keys() -> set[str]:
     listed: set[str] = set()
     for section in keys.SECTIONS:
         for key, _ in section.rows:
-            for part in key.replace(",", " ").replace("/", " ").split():
+            for part in key.replace(",", " ").replace(" / ", " ").split():
                 listed.add(part)
     return listed
 
@@ -115,7 +115,13 @@ def test_every_key_bound_in_the_app_and_its_tabs_is_in_the_help() -> None:
     from zenml_tui.ui.widgets.change_list import ChangeList
     from zenml_tui.ui.widgets.plan_pane import PlanPane
 
-    names = {"question_mark": "?", "slash": "/", "pageup": "pgup", "pagedown": "pgdn"}
+    names = {
+        "question_mark": "?",
+        "slash": "/",
+        "pageup": "pgup",
+        "pagedown": "pgdn",
+        "escape": "esc",
+    }
     bound: set[str] = set()
     for owner in (ZenMLApp, ServerPane, PlanPane, ChangeList, ConfigPane):
         for binding in owner.BINDINGS:
