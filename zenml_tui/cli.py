@@ -5,8 +5,10 @@ print an error themselves: every expected failure is a `ZenMLTUIError`, printed 
 `main` in one place (located diagnostics on stdout, one line on stderr).
 
 Exit codes follow Terraform's: 0 success, 1 error, 2 changes (`plan`) or drift
-(`status`) only with `--detailed-exitcode`; 2 is also argparse's usage error, except
-with `--detailed-exitcode`, where every error is 1; 130 interrupted.
+(`status`) only with `--detailed-exitcode`; 2 is also a usage error (argparse's, and an
+unknown environment, team or project: what the command line names does not exist),
+except with `--detailed-exitcode`, where every error is 1; 130 interrupted. An unknown
+run or path is an error (1): it names something the history or a layer lacks.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import io
 import json
 import os
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import asdict
@@ -60,15 +63,30 @@ def _shown(d: Diagnostic, cwd: Path) -> str:
     return text + (f"\n    hint: {line(d.hint)}" if d.hint else "")
 
 
-def _add_platform(p: argparse.ArgumentParser, top: bool = False) -> None:
+def table(rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:
+    """Rows as lines of columns two spaces apart, each column as wide as its widest
+    value (the last one left as long as it is); each cell on one line, trailing blanks
+    cut."""
+    cells = [[line(c) for c in row] for row in rows]
+    columns = max(map(len, cells), default=0)
+    widths = [max(len(row[i]) for row in cells if i < len(row)) for i in range(columns)]
+    return [
+        (indent + "  ".join(f"{c:<{w}}" for c, w in zip(row, widths, strict=False))).rstrip()
+        for row in cells
+    ]
+
+
+PLATFORM_HELP = (
+    "platform directory (default: the current directory if it holds platform.yaml, else "
+    "the bundled example acme-ml)"
+)
+
+
+def _add_platform(p: argparse.ArgumentParser, top: bool = False, text: str = PLATFORM_HELP) -> None:
     """Before or after the command name (a subcommand's unset option must not hide the
     one given before it: hence SUPPRESS)."""
     p.add_argument(
-        "--platform",
-        metavar="DIR",
-        default=None if top else argparse.SUPPRESS,
-        help="platform directory (default: the current directory if it holds "
-        "platform.yaml, else the bundled example acme-ml)",
+        "--platform", metavar="DIR", default=None if top else argparse.SUPPRESS, help=text
     )
 
 
@@ -320,6 +338,7 @@ def build_parser(detailed: bool = False) -> argparse.ArgumentParser:
     sp = provider_sub.add_parser(
         "mirror", help="write a plugin directory for terraform init -plugin-dir"
     )
+    _add_platform(sp, text="accepted as by every command, and ignored: the mirror is the same")
     sp.add_argument("dir", metavar="DIR")
     return parser
 
@@ -480,7 +499,7 @@ def cmd_server(args: argparse.Namespace) -> int:
     return EXIT_OK if st.running and not st.key_refused else EXIT_ERROR
 
 
-def _print_review(model: PlanModel, env: str) -> None:
+def print_review(model: PlanModel, env: str) -> None:
     from zenml_tui.ops.plans import SYMBOL
 
     groups = model.by_action()
@@ -507,7 +526,7 @@ def _print_review(model: PlanModel, env: str) -> None:
     print(f"{env}: {model.summary()}")
 
 
-def _print_saved_review(data: dict[str, Any] | None) -> None:
+def print_saved_review(data: dict[str, Any] | None) -> None:
     """What the confirmation is for: each change as the review showed it (masked)."""
     from zenml_tui.ops.plans import SYMBOL
 
@@ -547,13 +566,20 @@ def _progress(event: dict[str, Any]) -> None:
         print(f"  {visible(str(event.get('@message', '')))}", file=sys.stderr)
 
 
-def _typed_confirmation(args: argparse.Namespace, session: Session, action: str) -> str | None:
+def _typed_confirmation(
+    args: argparse.Namespace, session: Session, action: str, detail: str | None = None
+) -> str | None:
     """The environment's name as the user confirmed it (None: not confirmed). A
     protected environment's name must be typed (`ops.confirm` enforces it); another
-    needs --yes or a "y" on a terminal."""
+    needs --yes or a "y" on a terminal. `detail` (what a destroy removes) is in the
+    question, or said on its own line where none is asked."""
     from zenml_tui.ops import confirm
 
-    if confirm.needs_typed_name(session, args.env):
+    subject = f"{args.env}: {detail}" if detail else args.env
+    protected = confirm.needs_typed_name(session, args.env)
+    if detail and (protected or args.yes or not sys.stdin.isatty()):
+        print(f"{action} {subject}", flush=True)
+    if protected:
         if args.confirm_env is not None:
             return str(args.confirm_env)
         if sys.stdin.isatty():
@@ -562,7 +588,7 @@ def _typed_confirmation(args: argparse.Namespace, session: Session, action: str)
     if args.yes:
         return str(args.env)
     if sys.stdin.isatty():
-        answer = input(f"{action} {args.env}? [y/N] ").strip().lower()
+        answer = input(f"{action} {subject}? [y/N] ").strip().lower()
         return args.env if answer in ("y", "yes") else ""
     raise ZenMLTUIError(
         "not a terminal: nothing was changed", kind=Kind.NOT_CONFIRMED, hint="add --yes"
@@ -649,7 +675,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def _review_text(model: PlanModel, env: str, run_id: str, output: str | None) -> None:
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        _print_review(model, env)
+        print_review(model, env)
         if model.has_changes:
             print(f"plan run {run_id}; apply it: zenml-tui apply --env {env}")
         else:
@@ -738,11 +764,12 @@ def cmd_apply(args: argparse.Namespace, destroy: bool = False) -> int:
         if run is not None and run.kind is plans.RunKind.PLAN:
             counts = ", ".join(f"{n} {a}" for a, n in run.summary.items() if n and a != "no-op")
             print(f"plan {run.id}: {counts or 'no changes'}")
-            _print_saved_review(plans.saved_review(session, run))
+            print_saved_review(plans.saved_review(session, run))
             _print_blast(blast.of_plan_run(session, args.env, run))
     else:
         _print_blast(blast.of_destroy(session, args.env))
-    typed = _typed_confirmation(args, session, action)
+    count = blast.destroy_count(session, args.env) if destroy else None
+    typed = _typed_confirmation(args, session, action, count)
     if typed == "":
         raise ZenMLTUIError("not confirmed: nothing was changed", kind=Kind.NOT_CONFIRMED)
     ctx = RunContext(_progress, args.lock_timeout)
@@ -840,18 +867,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2))
         return EXIT_DIFF if report.drifted and args.detailed_exitcode else EXIT_OK
     print(f"{args.env}: ZenML {report.version} at {report.url}")
-    from zenml_tui.ops.connectors import expiry_text
-
-    for obj in report.objects:
-        mark = "managed" if obj.managed else "other"
-        if obj.kind == "connector":
-            mark = f"{mark:<7}  expires {expiry_text(obj.expires)}"
-        drift = f"  DRIFT: {obj.drift}" if obj.drift else ""
-        print(line(f"  {obj.kind:<10} {obj.name:<40} {obj.detail:<32} {mark}{drift}"))
-        for d in report.traced.get(obj.id, []):
-            _print_drifted(args.env, d)
-    for gone in report.missing:
-        print(line(f"  {gone.kind:<10} {gone.name:<40} {gone.address}  DRIFT: {gone.drift}"))
+    print_status_objects(args.env, report)
     managed = Counter(obj.kind for obj in report.objects if obj.managed)
     kinds = ("stack", "component", "connector", "project", "secret")
     print(", ".join(f"{managed[k]} {k}{'s' if managed[k] != 1 else ''}" for k in kinds), end="")
@@ -862,6 +878,27 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"values back), then zenml-tui apply --env {args.env}"
         )
     return EXIT_DIFF if report.drifted and args.detailed_exitcode else EXIT_OK
+
+
+def print_status_objects(env: str, report: Any) -> None:
+    """One row per live object (kind, name, detail, managed or other, a connector's
+    expiry, drift), the columns as wide as their values; each drifted object's traced
+    attributes below its row; then the objects deleted behind Terraform's back."""
+    from zenml_tui.ops.connectors import expiry_text
+
+    rows = []
+    for obj in report.objects:
+        expires = f"expires {expiry_text(obj.expires)}" if obj.kind == "connector" else ""
+        drift = f"DRIFT: {obj.drift}" if obj.drift else ""
+        mark = "managed" if obj.managed else "other"
+        rows.append([obj.kind, obj.name, obj.detail, mark, expires, drift])
+    for gone in report.missing:
+        rows.append([gone.kind, gone.name, gone.address, "", "", f"DRIFT: {gone.drift}"])
+    for i, text in enumerate(table(rows, indent="  ")):
+        print(text)
+        if i < len(report.objects):
+            for d in report.traced.get(report.objects[i].id, []):
+                _print_drifted(env, d)
 
 
 def _print_drifted(env: str, d: Any) -> None:
@@ -977,18 +1014,29 @@ def cmd_runs(args: argparse.Namespace) -> int:
     session = _session(args)
     if args.show:
         run = history.load_run(session, args.show)
-        print(json.dumps(asdict(run), indent=2))
-        for event in history.events(session, run.id):
-            print(visible(str(event.get("@message", ""))))
+        recorded = history.events(session, run.id)
+        if args.json:
+            print(json.dumps({"run": asdict(run), "events": recorded}, indent=2))
+            return EXIT_OK
+        for text in history.describe(run):
+            print(line(text))
+        print(f"events ({len(recorded)}):" if recorded else "events: none recorded")
+        for text in history.event_lines(recorded):
+            print(line(text))
         return EXIT_OK
     items = history.list_runs(session, args.env)
     if args.json:
         print(json.dumps([asdict(r) for r in items], indent=2))
         return EXIT_OK
+    rows = []
     for run in items:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
         who = f"  approved by {run.approver}" if run.approver else ""
         commit = f"  at {run.commit[:12]}{'+dirty' * run.commit.endswith('+dirty')}"
-        print(line(f"{run.label}  {run.message}{who}{commit if run.commit else ''}"))
+        tail = f"{run.message}{who}{commit if run.commit else ''}"
+        rows.append([run.id, str(run.kind), run.environment, when, str(run.outcome), tail])
+    for text in table(rows):
+        print(text)
     if not items:
         print("no runs yet")
     return EXIT_OK

@@ -23,7 +23,7 @@ class Kind(StrEnum):
     """What went wrong, for code that reacts to it (and for the app's titles)."""
 
     CONFIG = "configuration error"  # located diagnostics say where
-    USAGE = "usage error"  # an unknown environment, run, path or option
+    USAGE = "usage error"  # an unknown option, environment, team or project (exit 2)
     NOT_CONFIRMED = "not confirmed"  # a protected environment without its typed name
     SECRETS_MISSING = "secrets missing"
     SERVER_DOWN = "server unavailable"  # not running, cannot start, connection refused

@@ -56,8 +56,16 @@ def test_the_readme_headless_line_plans_and_applies_local(platform: Path) -> Non
         r"^apply run \S+: applied\. Apply complete! Resources: 14 added", r.stdout, re.M
     )
     assert "apply it: zenml-tui apply --env local" in r.stdout  # the plan had changes
+    # the first plan started the local server and said so, with how long it took
+    assert re.search(
+        r"^  starting the local ZenML server for local…\n"
+        r"  the local ZenML server is ready \(\d+\.\d s\)$",
+        r.stderr,
+        re.M,
+    ), r.stderr
     again = run_cli("plan", "--env", "local", "--detailed-exitcode", cwd=platform)
     assert again.returncode == 0, again.stdout + again.stderr  # nothing left to do
+    assert "starting the local ZenML server" not in again.stderr  # it was running
     # a plan with nothing to do does not suggest applying it
     assert "apply it" not in again.stdout and "nothing to apply" in again.stdout
 

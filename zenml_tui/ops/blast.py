@@ -15,6 +15,7 @@ apply is still possible.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,7 @@ __all__ = [
     "NOTHING",
     "BlastRadius",
     "Target",
+    "destroy_count",
     "hits_anything",
     "of_destroy",
     "of_plan",
@@ -252,6 +254,25 @@ def of_destroy(session: Session, environment: str) -> BlastRadius | None:
     if not targets:
         return None
     return _radius(session, environment, targets, _managed_ids(state), start=True)
+
+
+STATE_KINDS = ("stack", "component", "connector", "project", "secret")
+
+
+def destroy_count(session: Session, environment: str) -> str | None:
+    """What a destroy removes, from the state: `14 objects (5 stacks, 7 components, 2
+    projects)`, or `no objects`; None when the state cannot be read (the destroy then
+    says why itself)."""
+    try:
+        state = state_of(session, environment)
+    except ZenMLTUIError:
+        return None
+    kinds = Counter(kind for kind, _, _ in state_resources(state).values())
+    total = sum(kinds.values())
+    if not total:
+        return "no objects"
+    parts = [f"{kinds[k]} {k}{'s' if kinds[k] != 1 else ''}" for k in STATE_KINDS if kinds[k]]
+    return f"{total} object{'s' if total != 1 else ''} ({', '.join(parts)})"
 
 
 def _radius(

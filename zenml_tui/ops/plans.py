@@ -149,7 +149,7 @@ async def prepare(
     text = tfvars_text(session, environment, buffers)
     extra = _secrets_environment(session, environment, text) if need_secrets else {}
     ctx.check(what)
-    client = await ctx.call(what, connect, session, environment)
+    client = await ctx.call(what, _connect_saying_so, session, environment, ctx)
     try:
         flavor_errors = await ctx.call(what, _flavor_errors, session, environment, client, buffers)
     except ZenMLError as exc:
@@ -181,6 +181,27 @@ async def prepare(
         parts["backend"] = wd.backend.key  # a plan applies to the state it was made against
     env = {**env, **wd.workspace_environment(envdef.workspace)}
     return Prepared(wd, envdef.workspace, text, parts, env, client)
+
+
+def _connect_saying_so(session: Session, environment: str, ctx: RunContext) -> ZenMLClient:
+    """`connect`, saying when it starts the local server and when that is ready (it takes
+    seconds: a plan must not sit silent meanwhile)."""
+    started: list[float] = []
+
+    def starting() -> None:
+        started.append(time.monotonic())
+        say(ctx, f"starting the local ZenML server for {environment}…")
+
+    client = connect(session, environment, on_starting=starting)
+    if started:
+        say(ctx, f"the local ZenML server is ready ({time.monotonic() - started[0]:.1f} s)")
+    return client
+
+
+def say(ctx: RunContext, message: str) -> None:
+    """zenml-tui's own word during a run, where Terraform's events go (the CLI's stderr,
+    the app's plan log)."""
+    ctx.event({"type": "zenml_tui", "@level": "info", "@message": message})
 
 
 @dataclass(frozen=True)

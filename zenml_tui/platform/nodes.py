@@ -122,15 +122,43 @@ class Prov:
         out.reverse()
         return out
 
+    def kind_and_value(self) -> tuple[str, Any]:
+        """What this entry holds, for machines: ("scalar", the value) (`${secret:NAME}`
+        in a string as «secret:NAME», as `display` shows it), ("secret", "«secret:NAME»")
+        for a whole reference, or ("map" | "list" | "required", None): an entry keeps
+        only a summary of a collection. A deletion holds what it deleted."""
+        if self.op == "deleted":
+            return self.prev.kind_and_value() if self.prev is not None else ("scalar", None)
+        raw = self.raw
+        if isinstance(raw, SecretRef):
+            return SECRET, repr(raw)
+        if isinstance(raw, str) and (whole := _SECRET_TEXT.fullmatch(raw)):
+            return SECRET, f"«secret:{whole.group(1)}»"
+        if isinstance(raw, str):
+            return SCALAR, _SECRET_TEXT.sub(r"«secret:\1»", raw) if "${secret:" in raw else raw
+        if isinstance(raw, bool | int | float):
+            return SCALAR, raw
+        shown = self.display  # made by the engine for what is not a scalar, never data
+        if raw is None and shown == "null":
+            return SCALAR, None
+        if shown == "!required":
+            return REQUIRED, None
+        return (LIST if shown.startswith("[") else MAP), None
+
     def to_dict(self) -> dict[str, Any]:
+        """The entry for `explain --json`: `value` is the JSON value itself (present
+        for a scalar or a secret), `kind` says what the entry holds."""
+        kind, value = self.kind_and_value()
         d: dict[str, Any] = {
             "layer": self.layer,
             "file": self.mark.file,
             "line": self.mark.line,
             "col": self.mark.col,
             "op": self.op,
-            "value": self.display,
+            "kind": kind,
         }
+        if kind in (SCALAR, SECRET):
+            d["value"] = value
         if self.refs:
             d["references"] = [
                 {"path": path, "from": (f"{p.layer} {p.mark}" if p else "context")}

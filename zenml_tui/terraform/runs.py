@@ -119,11 +119,6 @@ class Run:
     def finish(self, outcome: RunOutcome, message: str) -> None:
         self.outcome, self.message, self.finished = outcome, message, time.time()
 
-    @property
-    def label(self) -> str:
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.started))
-        return f"{self.id}  {self.kind:<7} {self.environment:<10} {when}  {self.outcome}"
-
 
 class RunStore:
     def __init__(self, root: Path) -> None:
