@@ -250,12 +250,14 @@ async def test_the_app_cannot_apply_a_protected_environment_without_its_typed_na
     async with app.run_test(size=(160, 48)) as pilot:
         await until(pilot, lambda: app.ready)
         log = app.query_one("#plan-log", Log)
+        logged = app.plan_pane.logged  # whole lines: the log wraps what it draws
         for typed in (None, "prd"):
             app.apply_plan("prod", "20260101-000000-plan-0000", typed)
-            await until(pilot, lambda: any("prod is protected" in line for line in log.lines), 30)
+            await until(pilot, lambda: any("prod is protected" in line for line in logged), 30)
             await until(pilot, lambda: app.running is None, 30)
             assert "apply failed" in str(app.query_one("#plan-summary").render())
             log.clear()
+            logged.clear()
     after = sorted(p.name for p in runs.iterdir()) if runs.is_dir() else []
     assert after == before  # no run was recorded, Terraform never started
 

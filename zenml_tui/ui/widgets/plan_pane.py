@@ -9,6 +9,7 @@ per frame however fast Terraform reports."""
 from __future__ import annotations
 
 import gc
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -36,6 +37,7 @@ LOGGED = (
     "zenml_tui",  # zenml-tui's own word during a run (e.g. objects being adopted)
 )
 FLUSH_SECONDS = 0.1
+LOG_LINES = 2000
 
 
 NARROW = 110  # columns below which the list sits above the diff, each full width
@@ -58,6 +60,7 @@ class PlanPane(Vertical):
         self._pending_log: list[str] = []
         self._located: list[AttrDiff] = []  # the highlighted change's traced attributes
         self._log_env = ""  # the environment the log's lines are of
+        self.logged: deque[str] = deque(maxlen=LOG_LINES)  # the log's lines, unwrapped
         self._matching = 0  # rows the filters leave, of `_total`
         self._total = 0
 
@@ -73,7 +76,7 @@ class PlanPane(Vertical):
             with Vertical(id="plan-detail"):
                 with VerticalScroll(id="diff-box"):  # fixed size: a new diff moves nothing else
                     yield Static("", id="diff")
-                yield Log(id="plan-log", max_lines=2000)
+                yield Log(id="plan-log", max_lines=LOG_LINES)
 
     def on_mount(self) -> None:
         self.set_interval(FLUSH_SECONDS, self._flush)
@@ -96,6 +99,7 @@ class PlanPane(Vertical):
         if environment != self._log_env:  # another environment's log is not this one's
             self._log_env = environment
             self.query_one(Log).clear()
+            self.logged.clear()
         self.query_one("#plan-summary", Static).update(
             Text(f"planning {environment}… (f8 cancels)", style="bold yellow")
         )
@@ -125,6 +129,7 @@ class PlanPane(Vertical):
         if self._pending_log:
             lines, self._pending_log = self._pending_log, []
             log = self.query_one(Log)
+            self.logged.extend(visible(text) for text in lines)
             width = max(20, log.scrollable_content_region.width - 1)
             log.write_lines([part for text in lines for part in wrapped(visible(text), width)])
 
