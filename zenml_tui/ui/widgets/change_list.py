@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from zenml_tui.textsafe import line
+from zenml_tui.textsafe import line, middle
 
 STYLE = {
     "create": "green",
@@ -55,7 +55,7 @@ def compact(address: str, width: int) -> str:
         str(p).removeprefix("zenml_") for p in _PART.findall(address) if p != "module"
     ]
     if len(parts) < 2:
-        return _middle(address, width)
+        return middle(address, width)
     *modules, kind, last = parts if len(parts) > 2 else ["", *parts]
     where = ".".join(m for m in modules if m)
     short = ".".join(p for p in (where, kind, last) if p)
@@ -66,16 +66,9 @@ def compact(address: str, width: int) -> str:
     if room >= 5:
         return ".".join(p for p in (where, kind[: room - 1] + "…", last) if p)
     if len(last) + 6 > width:
-        return _middle(short, width)
+        return middle(short, width)
     room = width - len(last) - 1  # the module path and type, cut in their middle
-    return _middle(short[: len(short) - len(last) - 1], room) + "." + last
-
-
-def _middle(text: str, width: int) -> str:
-    if len(text) <= width:
-        return text
-    head = (width - 1) // 2
-    return f"{text[:head]}…{text[len(text) - (width - 1 - head) :]}"
+    return middle(short[: len(short) - len(last) - 1], room) + "." + last
 
 
 class ChangeList(ScrollView, can_focus=True):

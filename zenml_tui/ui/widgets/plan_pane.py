@@ -129,9 +129,10 @@ class PlanPane(Vertical):
         if self._pending_log:
             lines, self._pending_log = self._pending_log, []
             log = self.query_one(Log)
-            self.logged.extend(visible(text) for text in lines)
+            shown = [visible(text) for text in lines]
+            self.logged.extend(shown)
             width = max(20, log.scrollable_content_region.width - 1)
-            log.write_lines([part for text in lines for part in wrapped(visible(text), width)])
+            log.write_lines([part for text in shown for part in wrapped(text, width)])
 
     def show(self, outcome: PlanOutcome) -> None:
         self._pending_rows = []
