@@ -21,7 +21,7 @@ from zenml_tui.bundled import example_platform
 from zenml_tui.platform.explain import explain
 from zenml_tui.ui.app import ZenMLApp
 from zenml_tui.ui.screens.confirm import ConfirmApply
-from zenml_tui.ui.widgets.config_pane import ConfigPane
+from zenml_tui.ui.widgets.config_pane import IMPACT_PAUSE, ConfigPane
 from zenml_tui.ui.widgets.impact import PAUSED, ImpactPanel
 from zenml_tui.ui.widgets.plan_pane import PlanPane
 from zenml_tui.ui.widgets.server_pane import ServerPane
@@ -453,13 +453,21 @@ async def test_no_plan_while_the_edits_have_errors_or_miss_a_secret(
         assert panel.text == "1 to create, 1 to update, 0 to replace"
         assert TOKEN not in app.export_screenshot()
 
-        # switching environment cancels the plan in flight; the edits are then planned
-        # against dev, whose connector's credential is not exported here
+        # switching environment cancels the plan in flight; local's draft is not dev's
+        # concern (dev never reads layers/env/local.yaml): nothing is planned for it
         editor.insert("\n", (at + 2, 0))
         await until(pilot, lambda: app.speculation.planning, timeout=30)
         cancelled = app.speculation.counts["cancelled"]
         app.switch_env("dev")
         await until(pilot, lambda: app.speculation.counts["cancelled"] == cancelled + 1, 30)
+        await until(pilot, lambda: panel.state == "hidden", timeout=30)
+        started = app.speculation.counts["started"]
+        await pilot.pause(IMPACT_PAUSE + 0.5)
+        assert app.speculation.counts["started"] == started and panel.state == "hidden"
+        # an edit of a layer dev reads is planned against dev, whose connector's
+        # credential is not exported here
+        assert pane.current in pane.layer_paths and "local" not in pane.current.name
+        editor.insert("# reviewed\n", (0, 0))
         await until(pilot, lambda: "GCP_DEV_SA_JSON" in panel.text, timeout=60)
         assert panel.text.startswith("not planned: 'dev' needs these secrets"), panel.text
 
