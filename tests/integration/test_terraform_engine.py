@@ -146,6 +146,34 @@ def test_binary_engine_streams_events(tmp_path: Path) -> None:
         BinaryEngine(str(tmp_path / "missing"))
 
 
+def test_a_failure_that_says_nothing_still_explains_itself(tmp_path: Path) -> None:
+    """A Terraform that fails without a diagnostic or any output (killed, or exiting 1
+    in silence) still gives an error text: the exit code or the signal, and the last
+    warnings it logged. An empty `terraform apply failed:` helps nobody."""
+    from zenml_tui.terraform.workdir import TerraformError
+
+    silent = tmp_path / "silent"
+    silent.write_text(
+        "#!/bin/sh\n"
+        'echo \'{"type":"log","@level":"warn","@message":"Stopping operation..."}\'\n'
+        'echo \'{"type":"log","@level":"info","@message":"Terraform 1.15.5"}\'\n'
+        "exit 1\n"
+    )
+    killed = tmp_path / "killed"
+    killed.write_text("#!/bin/sh\nkill -9 $$\n")
+    for fake in (silent, killed):
+        fake.chmod(0o755)
+    said = asyncio.run(BinaryEngine(str(silent)).run(["apply"], tmp_path, dict(os.environ)))
+    assert said.error_text() == (
+        "Stopping operation...\nTerraform exited with code 1 and gave no error message"
+    )
+    assert str(TerraformError("apply", said)).startswith(
+        "terraform apply failed: Stopping operation..."
+    )
+    died = asyncio.run(BinaryEngine(str(killed)).run(["apply"], tmp_path, dict(os.environ)))
+    assert died.error_text() == "Terraform was killed by signal SIGKILL and gave no error message"
+
+
 BEFORE = """
 terraform {
   backend "local" {}

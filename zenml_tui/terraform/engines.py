@@ -63,7 +63,23 @@ class Result:
                 parts.append(f"{d.get('summary', 'error')}{detail}")
         if not parts:
             parts = [self.stderr.strip() or self.stdout.strip()]
+        if not any(parts):  # nothing said: the last warnings logged and how it ended
+            parts = [
+                str(e["@message"])
+                for e in self.events
+                if e.get("type") == "log" and e.get("@level") in ("warn", "error")
+            ][-3:]
+            parts.append(f"Terraform {self._ending()} and gave no error message")
         return "\n".join(p for p in parts if p)
+
+    def _ending(self) -> str:
+        if self.retcode < 0:
+            try:
+                name = signal.Signals(-self.retcode).name
+            except ValueError:
+                name = str(-self.retcode)
+            return f"was killed by signal {name}"
+        return f"exited with code {self.retcode}"
 
 
 class Engine:
