@@ -28,6 +28,12 @@ from zenml_tui.bundled import example_platform
 
 REPO = Path(__file__).resolve().parents[1]
 
+# Every saved plan of the suite (the app's, the CLI's, the faults') is read both ways,
+# natively and with `terraform show -json`, and a difference fails the plan: the native
+# reader is checked on every plan the tests make (tests/integration/test_planfile.py
+# tests the default, native-only reading and its fallback).
+os.environ.setdefault("ZENML_TUI_PLAN_READER", "check")
+
 MINIMAL_PLATFORM = """\
 platform: tiny
 stack_version: "0.1.0"

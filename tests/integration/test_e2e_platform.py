@@ -202,7 +202,7 @@ def test_every_environment_in_its_own_workspace(platform: Path) -> None:
     session = open_session(platform)
     envs = ("local", "dev", "staging", "prod")
     for env in envs:
-        with Environs() as watched:
+        with Environs(platform) as watched:
             plan = asyncio.run(plans.plan(session, env))
             assert plan.run.outcome == "changes", env
             asyncio.run(plans.apply(session, env, confirm_env=env))

@@ -63,7 +63,7 @@ def platform(tmp_path: Path, proxy: SlowProxy, server: LocalServer):
         # leave the shared server clean for the next test (the platform goes with it)
         proxy.hung.clear()
         proxy.delay = 0.0
-        wait_for(lambda: terraform_processes() == [], 40)
+        wait_for(lambda: terraform_processes(root) == [], 40)
         wipe(server.client(), "acme-ml", "local")
 
 
@@ -93,8 +93,8 @@ def _cancel_on(kind: str, ctx: RunContext, after: float = 0.5) -> None:
     ctx.on_event = on_event
 
 
-def _no_processes_left() -> None:
-    assert wait_for(lambda: terraform_processes() == [], 40), terraform_processes()
+def _no_processes_left(platform: Path) -> None:
+    assert wait_for(lambda: terraform_processes(platform) == [], 40), terraform_processes(platform)
 
 
 # -- cancel ------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def test_cancel_during_apply_with_creates_in_flight(platform: Path, server, prox
         outcome.run.message,
     ), outcome.run.message
     assert orphans(server, platform) == {}  # what the server made, the state records
-    _no_processes_left()
+    _no_processes_left(platform)
     _converges(platform, server)
 
 
@@ -148,7 +148,7 @@ def test_cancel_during_terraform_plan(platform: Path, server, proxy) -> None:
     outcome = asyncio.run(plans.plan(session, "local", ctx=ctx))
     assert outcome.model is None and outcome.run.outcome is plans.RunOutcome.CANCELLED
     assert orphans(server, platform) == {}
-    _no_processes_left()
+    _no_processes_left(platform)
 
 
 def _newest_run(root: Path, kind: str) -> Path | None:
@@ -185,7 +185,7 @@ def test_ctrl_c_in_a_headless_apply(platform: Path, server, proxy) -> None:
     assert "zenml-tui: cancelling: Terraform finishes the operations in progress" in err
     assert re.search(r"apply run \S+: cancelled\. apply cancelled: \d+ of 14 changes done", out)
     assert orphans(server, platform) == {}
-    _no_processes_left()
+    _no_processes_left(platform)
     runs = subprocess.run(
         [sys.executable, "-m", "zenml_tui", "runs", "--platform", str(platform)],
         capture_output=True,
@@ -205,7 +205,7 @@ def test_sigkill_of_the_cli_during_apply_then_a_restart(platform: Path, server, 
     time.sleep(0.3)
     os.kill(cli.pid, signal.SIGKILL)
     cli.communicate(timeout=30)
-    _no_processes_left()
+    _no_processes_left(platform)
     runs = subprocess.run(
         [sys.executable, "-m", "zenml_tui", "runs", "--env", "local", "--platform", str(platform)],
         capture_output=True,
@@ -228,7 +228,7 @@ def test_sigkill_of_terraform_alone_leaves_objects_the_next_plan_adopts(
     seen = threading.Event()
 
     def kill_terraform() -> None:
-        for pid in processes(lambda c: "zenml_tui.terraform.embedded" in c):
+        for pid in processes(lambda c: "zenml_tui.terraform.embedded" in c, platform):
             os.kill(pid, signal.SIGKILL)
 
     def on_event(event: dict) -> None:
@@ -240,7 +240,7 @@ def test_sigkill_of_terraform_alone_leaves_objects_the_next_plan_adopts(
     with pytest.raises(ZenMLTUIError) as failed:
         asyncio.run(plans.apply(session, "local", ctx=ctx))
     assert failed.value.kind is Kind.TERRAFORM
-    _no_processes_left()  # the provider went with Terraform, once its calls were done
+    _no_processes_left(platform)  # the provider went with Terraform, once its calls were done
     assert wait_for(lambda: orphans(server, platform) != {}, 10)  # left behind
     left = orphans(server, platform)
     recovering = _converges(platform, server)
@@ -269,7 +269,7 @@ def test_a_server_that_hangs_during_apply(platform: Path, server, proxy) -> None
     assert failed.value.kind is Kind.TERRAFORM
     assert "did not answer within 3 s" in failed.value.message
     proxy.hung.clear()
-    _no_processes_left()
+    _no_processes_left(platform)
     time.sleep(2.5)  # the held requests reach the server now, their callers long gone
     _converges(platform, server)
 
@@ -304,7 +304,7 @@ async def test_f8_in_the_app_during_apply(platform: Path, server, proxy) -> None
         summary = str(app.query_one("#plan-summary").render())
         assert "cancelled" in summary and "of 14 changes done" in summary, summary
     assert orphans(server, platform) == {}
-    _no_processes_left()
+    _no_processes_left(platform)
     await asyncio.to_thread(_converges, platform, server)
 
 

@@ -57,7 +57,7 @@ def platform(tmp_path: Path, proxy: SlowProxy, server: LocalServer) -> Iterator[
     with environ(**{KEY_ENV: creds.api_key}):
         yield root
         proxy.holding.clear()
-        wait_for(lambda: terraform_processes() == [], 40)
+        wait_for(lambda: terraform_processes(root) == [], 40)
         wipe(server.client(), "acme-ml", "local")
 
 

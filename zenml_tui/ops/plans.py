@@ -45,7 +45,7 @@ from zenml_tui.terraform.plan import (
     ResourceChange,
     shown,
 )
-from zenml_tui.terraform.planread import read_plan
+from zenml_tui.terraform.planread import read_saved
 from zenml_tui.terraform.progress import ApplyProgress
 from zenml_tui.terraform.runs import (
     Run,
@@ -536,8 +536,8 @@ async def _plan(session: Session, environment: str, ctx: RunContext, destroy: bo
         model = PlanModel.from_events(result.events)
     else:
         try:
-            text = await prep.workdir.show(prep.env, plan_path)
-            model = read_plan(text, _masks(session, environment, prep, store))
+            masks = _masks(session, environment, prep, store)
+            model, run.reader = await read_saved(prep.workdir, prep.env, plan_path, masks)
         except ZenMLTUIError as exc:
             run.finish(RunOutcome.FAILED, str(exc))
             store.save(run)
@@ -597,10 +597,11 @@ async def _adopt(
         if result.cancelled:
             ctx.check(what)
             raise ZenMLTUIError("plan cancelled", kind=Kind.CANCELLED)
-        text = await prep.workdir.show(prep.env, scratch)
+        masks = _masks(session, environment, prep)
+        model, _ = await read_saved(prep.workdir, prep.env, scratch, masks)
     finally:
         scratch.unlink(missing_ok=True)
-    addresses = adopt.imports(read_plan(text, _masks(session, environment, prep)), found)
+    addresses = adopt.imports(model, found)
     if addresses:
         adopt.write_imports(prep.workdir.root, addresses)
     for o in chosen:

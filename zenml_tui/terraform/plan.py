@@ -533,3 +533,37 @@ class PlanModel:
                 for o in self.outputs
             ],
         }
+
+
+def model_differences(a: PlanModel, b: PlanModel, limit: int = 10) -> list[str]:
+    """How two models of one plan differ, field by field (at most `limit` lines): the
+    native reader is checked against `show -json` with it, in the tests and on request.
+    The lines name what differs, never a value (a value may be a secret)."""
+    out: list[str] = []
+
+    def differ(what: str, x: Any, y: Any) -> None:
+        if x != y and len(out) < limit:
+            out.append(f"{what} differ" if what.endswith("s") else f"{what} differs")
+
+    differ("terraform_version", a.terraform_version, b.terraform_version)
+    differ("errored", a.errored, b.errored)
+    differ("outputs", _outputs(a), _outputs(b))
+    for what, xs, ys in (("change", a.changes, b.changes), ("drift", a.drift, b.drift)):
+        differ(f"{what} addresses", [c.address for c in xs], [c.address for c in ys])
+        for x, y in zip(xs, ys, strict=False):
+            for name in ("type", "name", "module", "action", "reason", "importing"):
+                differ(f"{x.address} {name}", getattr(x, name), getattr(y, name))
+            differ(f"{x.address} replace_paths", x.replace_paths, y.replace_paths)
+            differ(f"{x.address} masks", x.masks, y.masks)
+            differ(f"{x.address} attributes", x.diffs(True), y.diffs(True))
+            for side in ("before", "after"):
+                differ(f"{x.address} {side}", _side(x, side), _side(y, side))
+    return out
+
+
+def _outputs(model: PlanModel) -> dict[str, tuple[Any, ...]]:
+    return {o.name: (o.action, o.before, o.after, o.unknown, o.sensitive) for o in model.outputs}
+
+
+def _side(change: ResourceChange, side: str) -> Any:
+    return (change.raw.get("change") or {}).get(side)

@@ -1,4 +1,7 @@
-"""Reading a large plan's JSON in a child process.
+"""Reading a saved plan into the plan model: natively (terraform/planfile.py) where the
+plan's Terraform version allows, else from `terraform show -json`, whose large output is
+parsed in a child process.
+
 
 `json.loads` of a 10,000-change plan (7.7 MB) is one C call of ~100 ms that holds the
 GIL: run in a worker thread of the app it still freezes the screen for that long. Above
@@ -14,10 +17,13 @@ values over pipes only, never through files or arguments.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import subprocess
 import sys
-from typing import IO, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 from zenml_tui.errors import Kind, ZenMLTUIError
 from zenml_tui.terraform.plan import (
@@ -25,10 +31,14 @@ from zenml_tui.terraform.plan import (
     OutputChange,
     PlanModel,
     ResourceChange,
+    model_differences,
     model_masks,
     output_change,
     resource_change,
 )
+
+if TYPE_CHECKING:
+    from zenml_tui.terraform.workdir import Workdir
 
 ISOLATE_BYTES = 1_000_000  # about 1,300 changes; json.loads below this takes < 15 ms
 
@@ -67,6 +77,45 @@ def read_plan(
     if proc.wait() != 0 or model is None:
         raise PlanReadError(f"reading the plan failed: {err.splitlines()[-1] if err else '?'}")
     return model
+
+
+# how saved plans are read: "native" (the default: `show -json` only for a plan this
+# reader does not know), "show-json" (always Terraform's), "check" (both, compared field
+# by field: a difference fails the plan, saying what differs; the test suite runs so)
+READER_ENV = "ZENML_TUI_PLAN_READER"
+NATIVE = "native"
+SHOW_JSON = "terraform show -json"
+
+
+async def read_saved(
+    workdir: Workdir, env: dict[str, str], plan_file: Path, masks: Masks
+) -> tuple[PlanModel, str]:
+    """The model of the saved plan `plan_file` and how it was read (for the run record):
+    "native", or "terraform show -json" with the reason when the native reader could not
+    read it."""
+    from zenml_tui.terraform import planfile
+
+    mode = os.environ.get(READER_ENV, NATIVE)
+    reason = "asked for (ZENML_TUI_PLAN_READER)"
+    native: PlanModel | None = None
+    if mode != "show-json":
+        try:
+            doc = await asyncio.to_thread(planfile.read, plan_file)
+            native = await asyncio.to_thread(PlanModel.from_json, doc, masks)
+        except planfile.PlanFileUnreadable as exc:
+            reason = str(exc)
+        if native is not None and mode != "check":
+            return native, NATIVE
+    text = await workdir.show(env, plan_file)
+    shown = await asyncio.to_thread(read_plan, text, masks)
+    if native is not None:  # the cross-check
+        differences = model_differences(native, shown)
+        if differences:
+            raise PlanReadError(
+                f"the native plan reader and {SHOW_JSON} differ: " + "; ".join(differences)
+            )
+        return native, f"{NATIVE} (checked against {SHOW_JSON}: the same)"
+    return shown, f"{SHOW_JSON} ({reason})"
 
 
 def _masks_line(masks: Masks) -> bytes:

@@ -107,6 +107,7 @@ class Run:
     pid_started: int = 0
     commit: str = ""  # the platform repository's git commit it was made from ("+dirty": edits)
     approver: str = ""  # for an apply or destroy: who confirmed it
+    reader: str = ""  # for a plan: how its saved plan was read (native, or show -json: why)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Run:
