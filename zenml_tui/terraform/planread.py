@@ -2,7 +2,6 @@
 plan's Terraform version allows, else from `terraform show -json`, whose large output is
 parsed in a child process.
 
-
 `json.loads` of a 10,000-change plan (7.7 MB) is one C call of ~100 ms that holds the
 GIL: run in a worker thread of the app it still freezes the screen for that long. Above
 `ISOLATE_BYTES` the JSON is parsed in a child Python process, which sends back one line
@@ -100,8 +99,9 @@ async def read_saved(
     native: PlanModel | None = None
     if mode != "show-json":
         try:
-            doc = await asyncio.to_thread(planfile.read, plan_file)
-            native = await asyncio.to_thread(PlanModel.from_json, doc, masks)
+            native = await asyncio.to_thread(
+                lambda: PlanModel.from_json(planfile.read(plan_file), masks)
+            )
         except planfile.PlanFileUnreadable as exc:
             reason = str(exc)
         if native is not None and mode != "check":
