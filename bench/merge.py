@@ -6,7 +6,8 @@ per scope, then reports:
     buffer, merge the scope, resolve references, validate (median and p95 over many
     edits), for a project, team, environment and base layer;
   * the same with a new line added each time (the full-parse path);
-  * both with CPython's default GC settings and with the app's (zenml_tui.ui.gctune);
+  * both with CPython's default GC settings and with the app's (zenml_tui.ui.gctune:
+    no automatic collection, the due one between keystrokes);
   * the largest layers the editor accepts (zenml_tui.ops.layers: EDITOR_MAX_VALUES
     values in short lines, the most values per byte; EDITOR_MAX_BYTES of long values),
     as the project layer of the same scope: keystroke to merged preview must stay under
@@ -30,7 +31,7 @@ from zenml_tui.ops.layers import EDITOR_MAX_BYTES, EDITOR_MAX_VALUES, read_layer
 from zenml_tui.ops.session import open_session
 from zenml_tui.platform.nodes import LIST, MAP, walk
 from zenml_tui.platform.render import build_tfvars
-from zenml_tui.ui.gctune import tune_for_interactive
+from zenml_tui.ui.gctune import COLLECTOR
 
 ENVS = ["local", "dev", "staging", "prod"]
 TEAMS = [f"team{i:02d}" for i in range(20)]
@@ -143,6 +144,7 @@ def keystroke(session, scope, path: Path, edits: int, structural: bool = False):
         times.append(time.perf_counter() - t0)
         assert not result.errors, result.errors[:3]
         fast += result.layers[index].incremental
+        COLLECTOR.collect_due()  # the app's: after the preview is painted (if started)
     return times, fast
 
 
@@ -233,7 +235,7 @@ def main() -> int:
         ]
         for gc_mode in ("default", "interactive"):
             if gc_mode == "interactive":
-                tune_for_interactive()
+                COLLECTOR.start()
             print(
                 f"keystroke path (parse buffer + merge + resolve + validate), {args.edits} "
                 f"edits each, {gc_mode} GC settings:"

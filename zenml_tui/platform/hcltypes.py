@@ -171,10 +171,30 @@ def parse_type(text: str) -> TfType:
 
 @lru_cache(maxsize=8)
 def _read_variables(path: str, mtime_ns: int) -> tuple[Variable, ...]:
-    import hcl2  # lazy: python-hcl2 builds its parser on first use
+    from zenml_tui.platform.hclscan import NotHCL, declared_variables, sensitive_variables
 
     with open(path, encoding="utf-8") as fh:
-        doc = hcl2.load(fh)
+        text = fh.read()
+    try:
+        declared = declared_variables(text, path)
+        sensitive = set(sensitive_variables({path: text}))
+    except NotHCL:
+        return _read_variables_hcl2(text)  # python-hcl2 says what is wrong
+    return tuple(
+        Variable(
+            name=name,
+            type=parse_type(attrs.get("type", "any")),
+            required="default" not in attrs,
+            sensitive=name in sensitive,
+        )
+        for name, attrs in declared
+    )
+
+
+def _read_variables_hcl2(text: str) -> tuple[Variable, ...]:
+    import hcl2  # lazy: importing it and building its parser take ~250 ms
+
+    doc = hcl2.loads(text)
     out: list[Variable] = []
     for block in doc.get("variable", []):
         for raw_name, body in block.items():

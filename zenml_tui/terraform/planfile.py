@@ -155,6 +155,12 @@ def _ext(code: int, data: bytes) -> Any:
 
 def _dynamic(raw: bytes) -> Any:
     """A DynamicValue message: its MessagePack value, decoded."""
+    return _dynamic_counted(raw)[0]
+
+
+def _dynamic_counted(raw: bytes) -> tuple[Any, int]:
+    """A DynamicValue message: its value, and how many unknowns it holds (none, mostly:
+    then nothing needs to look for them)."""
     packed = b""
     for number, value in _fields(raw):
         if number == 1:
@@ -164,28 +170,45 @@ def _dynamic(raw: bytes) -> Any:
     return _unpack(packed)
 
 
-def _unpack(packed: bytes) -> Any:
+def _unpack(packed: bytes) -> tuple[Any, int]:
     import msgpack
 
+    unknowns = 0
+
+    def ext(code: int, data: bytes) -> Any:
+        nonlocal unknowns
+        unknowns += 1
+        return _ext(code, data)
+
     try:
-        value = msgpack.unpackb(packed, raw=False, ext_hook=_ext, strict_map_key=False)
+        value = msgpack.unpackb(packed, raw=False, ext_hook=ext, strict_map_key=False)
     except PlanFileUnreadable:
         raise
     except Exception as exc:  # msgpack's errors have no common root
         raise PlanFileUnreadable(f"a value does not decode: {exc}") from None
-    return _undynamic(value)
+    if not any(marker in packed for marker in _BIN_MARKERS):
+        return value, unknowns  # no binary anywhere: no wrapper to strip (typed values)
+    return _undynamic(value), unknowns
+
+
+# MessagePack's bin 8/16/32 type bytes: a value without any of them holds no `bytes`
+# (they may also occur inside other data: then the value is walked for nothing)
+_BIN_MARKERS = (b"\xc4", b"\xc5", b"\xc6")
+_CONTAINERS = (list, dict, bytes)
 
 
 def _undynamic(value: Any) -> Any:
     """Strip cty's `[type JSON, value]` wrappers of dynamically typed values. Only they
-    use MessagePack's binary type (cty writes strings as str), so no schema is needed."""
-    if isinstance(value, list):
-        if len(value) == 2 and isinstance(value[0], bytes):
+    use MessagePack's binary type (cty writes strings as str), so no schema is needed.
+    (Scalars are not recursed into: at 10,000 changes the calls were most of its time.)"""
+    kind = type(value)
+    if kind is list:
+        if len(value) == 2 and type(value[0]) is bytes:
             return _undynamic(value[1])
-        return [_undynamic(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _undynamic(v) for k, v in value.items()}
-    if isinstance(value, bytes):
+        return [_undynamic(v) if type(v) in _CONTAINERS else v for v in value]
+    if kind is dict:
+        return {k: _undynamic(v) if type(v) in _CONTAINERS else v for k, v in value.items()}
+    if kind is bytes:
         raise PlanFileUnreadable("a value holds raw bytes")
     return value
 
@@ -229,7 +252,11 @@ def _unknown_as_bool(value: Any) -> Any:
 def _sensitive_as_bool(value: Any, paths: list[list[Any]]) -> Any:
     """`before_sensitive` / `after_sensitive` from the plan's sensitive paths, shaped as
     Terraform shapes them: true where marked; an object keeps its marked parts and its
-    collections, a list one entry per element."""
+    collections, a list one entry per element. Where nothing is marked, false: Terraform
+    writes the value's skeleton with false leaves, which marks nothing either (the plan
+    model reads only the trues), and building it was most of the reader's time."""
+    if not paths:
+        return False
     if any(not p for p in paths):
         return True
     if isinstance(value, dict):
@@ -277,7 +304,7 @@ def _change(raw: bytes) -> dict[str, Any]:
         if number == 1:
             action = _int(value)
         elif number == 2:
-            values.append(_dynamic(_bytes(value)))
+            values.append(_dynamic_counted(_bytes(value)))
         elif number == 3:
             before_paths.append(_path(_bytes(value)))
         elif number == 4:
@@ -296,14 +323,14 @@ def _change(raw: bytes) -> dict[str, Any]:
         raise PlanFileUnreadable("a change lacks its values")
     out: dict[str, Any] = {"actions": _ACTIONS[action]}
     if b >= 0:
-        before = values[b]
-        out["before"] = _omit_unknowns(before)
+        before, unknowns = values[b]
+        out["before"] = _omit_unknowns(before) if unknowns else before
         out["before_sensitive"] = _sensitive_as_bool(before, before_paths)
     else:
         out["before"], out["before_sensitive"] = None, False
     if a >= 0:
-        after = values[a]
-        if _known(after):
+        after, unknowns = values[a]
+        if not unknowns:
             out["after"], out["after_unknown"] = after, {}
         else:
             out["after"] = None if after is UNKNOWN else _omit_unknowns(after)
@@ -558,34 +585,9 @@ def read(path: Path) -> dict[str, Any]:
 def _sensitive_variables(sources: dict[str, str]) -> dict[str, Any]:
     """The root module's variables declared `sensitive = true`, with their defaults
     (the plan holds only the values given)."""
-    import hcl2
+    from zenml_tui.platform.hclscan import NotHCL, sensitive_variables
 
-    found: dict[str, Any] = {}
-    for name, text in sources.items():
-        try:
-            body = hcl2.loads(text)
-        except Exception as exc:  # the parser's errors have no common root
-            raise PlanFileUnreadable(f"{name} does not parse: {exc}") from None
-        for block in body.get("variable") or []:
-            for var, attrs in block.items():
-                if isinstance(attrs, dict) and attrs.get("sensitive") in (True, "true"):
-                    found[_unquoted(var)] = _literal(attrs.get("default"))
-    return found
-
-
-def _unquoted(text: str) -> str:
-    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
-
-
-def _literal(value: Any) -> Any:
-    """A default as python-hcl2 gives it (strings keep their quotes) as its value."""
-    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value[1:-1]
-    if isinstance(value, list):
-        return [_literal(v) for v in value]
-    if isinstance(value, dict):
-        return {_unquoted(k): _literal(v) for k, v in value.items() if k != "__is_block__"}
-    return value
+    try:
+        return sensitive_variables(sources)
+    except NotHCL as exc:
+        raise PlanFileUnreadable(str(exc)) from None

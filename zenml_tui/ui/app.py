@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -35,6 +35,7 @@ from zenml_tui.ops.session import Session, open_session
 from zenml_tui.platform.definition import Scope
 from zenml_tui.textsafe import visible
 from zenml_tui.ui.commands import AppCommands
+from zenml_tui.ui.gctune import COLLECTOR, TICK_SECONDS
 from zenml_tui.ui.messages import (
     ApplyDone,
     DraftsChanged,
@@ -334,9 +335,17 @@ class ZenMLApp(App[None]):
             self.query_one("#editor").focus()
 
     def _tune_gc(self) -> None:
-        from zenml_tui.ui.gctune import tune_for_interactive
+        """Garbage is collected in the pauses from now on (ui/gctune.py)."""
+        COLLECTOR.start()
+        self.set_interval(TICK_SECONDS, COLLECTOR.tick)
 
-        tune_for_interactive()
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            COLLECTOR.input_seen()  # a collection waits until input pauses
+        await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        COLLECTOR.stop()  # the process may go on (tests, a headless caller)
 
     # -- scope ------------------------------------------------------------------------------
     def fill_scope_tree(self) -> None:

@@ -18,6 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from zenml_tui.textsafe import line, middle
+from zenml_tui.ui.widgets.scrollsize import QuietScrollSize
 
 STYLE = {
     "create": "green",
@@ -71,7 +72,7 @@ def compact(address: str, width: int) -> str:
     return middle(short[: len(short) - len(last) - 1], room) + "." + last
 
 
-class ChangeList(ScrollView, can_focus=True):
+class ChangeList(QuietScrollSize, ScrollView, can_focus=True):
     """Rows of (action, address) with a cursor; posts `Highlighted` when it moves."""
 
     DEFAULT_CSS = """

@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from zenml_tui.ui.widgets.shown import show
+
 COLORS = {
     "green": "black on green",
     "blue": "white on blue",
@@ -36,4 +38,4 @@ class TopBar(Static):
         if lock:
             text.append("   ")
             text.append(f" {lock} ", style="bold black on yellow")
-        self.update(text)
+        show(self, text, layout=False)  # one row, as wide as the screen: no layout

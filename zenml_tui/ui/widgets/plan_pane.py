@@ -22,6 +22,7 @@ from textual.widgets import Input, Log, Select, Static
 from zenml_tui.textsafe import line, shorten, visible, wrapped
 from zenml_tui.ui.messages import GoToOrigin
 from zenml_tui.ui.widgets.change_list import STYLE, ChangeList
+from zenml_tui.ui.widgets.scrollsize import QuietLog
 
 if TYPE_CHECKING:
     from zenml_tui.ops.plans import AttrDiff, PlanModel, PlanOutcome, ResourceChange, Run
@@ -76,7 +77,7 @@ class PlanPane(Vertical):
             with Vertical(id="plan-detail"):
                 with VerticalScroll(id="diff-box"):  # fixed size: a new diff moves nothing else
                     yield Static("", id="diff")
-                yield Log(id="plan-log", max_lines=LOG_LINES)
+                yield QuietLog(id="plan-log", max_lines=LOG_LINES)
 
     def on_mount(self) -> None:
         self.set_interval(FLUSH_SECONDS, self._flush)

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Log
 from zenml_tui.errors import ZenMLTUIError
 from zenml_tui.textsafe import line, visible
 from zenml_tui.ui.messages import RunLog
+from zenml_tui.ui.widgets.scrollsize import QuietLog
 
 if TYPE_CHECKING:
     from zenml_tui.ops.history import Run
@@ -29,7 +30,7 @@ class RunsPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield DataTable(id="runs-table", cursor_type="row")
-        yield Log(id="run-log", max_lines=5000)
+        yield QuietLog(id="run-log", max_lines=5000)
 
     def on_mount(self) -> None:
         self.query_one("#runs-table", DataTable).add_columns(

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Static
 
 from zenml_tui.errors import ZenMLTUIError
 from zenml_tui.textsafe import line, middle, shorten
+from zenml_tui.ui.widgets.shown import content_key, show
 
 if TYPE_CHECKING:
     from zenml_tui.ops.connectors import Verification
@@ -74,6 +75,7 @@ class ServerPane(Vertical):
         self.report: StatusReport | None = None
         self._verify = verify
         self._connectors: dict[str, str] = {}  # id -> name, of the rows shown
+        self._rows: list[tuple[list[Any], str]] = []  # the table's rows, as content keys
 
     def compose(self) -> ComposeResult:
         yield Static("connecting…", id="server-state")
@@ -99,7 +101,7 @@ class ServerPane(Vertical):
         if lock is not None:
             text = Text(line(f"state {lock.badge()}"), style="bold black on yellow")
             text.append(line(f"  lock {lock.id or '(no ID)'}"), style="yellow")
-            shown.update(text)
+            show(shown, text)
 
     def show(self, report: StatusReport | None, problem: str, starting: bool = False) -> None:
         """The objects of `report`; without one what is wrong (`problem`), or that the
@@ -107,7 +109,7 @@ class ServerPane(Vertical):
         state = self.query_one("#server-state", Static)
         if report is None:
             shown = line(problem) if starting else f"server unavailable: {line(problem)} (retrying)"
-            state.update(Text(shown, style="bold yellow"))
+            show(state, Text(shown, style="bold yellow"))
             return
         self.report = report
         self._fill(report)
@@ -117,6 +119,8 @@ class ServerPane(Vertical):
             self._fill(self.report)
 
     def _fill(self, report: StatusReport) -> None:
+        """The table of `report`'s objects; a poll that finds what is shown already
+        changes nothing on the screen."""
         from zenml_tui.ops.connectors import expiry_text
 
         state = self.query_one("#server-state", Static)
@@ -126,11 +130,8 @@ class ServerPane(Vertical):
             f"ZenML {line(report.version)} at {line(report.url)}: {len(report.objects)} objects, "
         )
         text.append(f"{drifted} drifted", style="bold red" if drifted else "green")
-        state.update(text)
-        table = self.query_one("#objects", DataTable)
-        keep = self.selected
-        table.clear()
-        self._connectors = {o.id: o.name for o in report.objects if o.kind == "connector"}
+        show(state, text)
+        rows: list[tuple[list[Text], str]] = []
         for obj in report.objects:
             managed = Text("managed", style="green") if obj.managed else Text("other", style="dim")
             expires = expiry_text(obj.expires) if obj.kind == "connector" else ""
@@ -139,7 +140,7 @@ class ServerPane(Vertical):
             if len(traced) > 1:
                 owner += f" (+{len(traced) - 1})"
             drift = _drift_cell(obj)
-            table.add_row(
+            cells = [
                 Text(line(obj.kind)),
                 Text(middle(line(obj.name), names)),
                 managed,
@@ -147,10 +148,10 @@ class ServerPane(Vertical):
                 Text(expires, style="red" if expires.endswith("(expired)") else ""),
                 Text(shorten(line(owner), ORIGIN_CHARS), style="cyan"),
                 Text(line(obj.detail)),
-                key=obj.id,
-            )
+            ]
+            rows.append((cells, obj.id))
         for gone in report.missing:
-            table.add_row(
+            cells = [
                 Text(line(gone.kind)),
                 Text(middle(line(gone.name), names)),
                 Text("managed", style="green"),
@@ -158,10 +159,19 @@ class ServerPane(Vertical):
                 Text(""),
                 Text(""),
                 Text(line(gone.address)),
-                key=gone.id,
-            )
-        if keep is not None and keep in table.rows:  # a poll keeps the row the user is on
-            table.move_cursor(row=table.get_row_index(keep), animate=False)
+            ]
+            rows.append((cells, gone.id))
+        self._connectors = {o.id: o.name for o in report.objects if o.kind == "connector"}
+        shown = [([content_key(c) for c in cells], key) for cells, key in rows]
+        if shown != self._rows:
+            self._rows = shown
+            table = self.query_one("#objects", DataTable)
+            keep = self.selected
+            table.clear()
+            for cells, key in rows:
+                table.add_row(*cells, key=key)
+            if keep is not None and keep in table.rows:  # a poll keeps the user's row
+                table.move_cursor(row=table.get_row_index(keep), animate=False)
         self._detail()
 
     @property
@@ -185,7 +195,7 @@ class ServerPane(Vertical):
         detail = self.query_one("#server-detail", Static)
         report, chosen = self.report, self.selected
         if report is None or chosen is None:
-            detail.update("")
+            show(detail, "")
             return
         out = Text()
         obj = next((o for o in report.objects if o.id == chosen), None)
@@ -221,7 +231,7 @@ class ServerPane(Vertical):
         ):
             out.append("i", style="bold")
             out.append(" adopt: describe it in the layers and import it with the next plan")
-        detail.update(out)
+        show(detail, out)
 
     def action_repair(self, what: str) -> None:
         chosen = self.selected
