@@ -61,6 +61,7 @@ async def test_an_edit_redraws_every_visible_value_it_changes(example_copy: Path
         assert '"/tmp/zenml-tui/acme-ml"' not in after
         assert '"/tmp/zenml-tui/acme-ml/' not in after
     assert gc.isenabled()  # CPython's own collection again once the app has gone
+    assert gc.get_freeze_count() == 0  # and what it froze collectable again
 
 
 async def test_a_server_poll_that_finds_nothing_new_lays_nothing_out() -> None:

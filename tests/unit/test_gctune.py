@@ -118,5 +118,6 @@ def test_two_apps_in_one_process_share_the_switch() -> None:
     finally:
         c.stop()
     assert gc.isenabled() and not c.active
+    assert gc.get_freeze_count() == 0  # what the apps froze is collectable again
     c.stop()  # once more: nothing to undo
     assert gc.isenabled()

@@ -280,3 +280,18 @@ def test_module_variables_with_comments_read_alike(tmp_path) -> None:
     path = tmp_path / "variables.tf"
     path.write_text(TYPED)
     assert _read_variables(str(path), path.stat().st_mtime_ns) == _read_variables_hcl2(TYPED)
+
+
+def test_crlf_heredocs_and_lists_closed_on_their_own_line_are_read_without_python_hcl2(
+    monkeypatch,
+) -> None:
+    def refused(*args: object) -> dict[str, Any]:
+        raise AssertionError("python-hcl2 was needed")
+
+    text = (
+        'variable "v" {\n  sensitive = true\n  default = [\n    "a",\n    "b"\n  ]\n}\n'
+        'variable "d" {\n  description = <<EOT\n  a { brace\nEOT\n  sensitive = true\n}\n'
+    ).replace("\n", "\r\n")
+    expected = oracle({"v.tf": text})
+    monkeypatch.setattr(hclscan, "_hcl2_attributes", refused)
+    assert sensitive_variables({"v.tf": text}) == expected == {"v": ["a", "b"], "d": None}

@@ -9,7 +9,9 @@ matter, and in them a few attributes. So a small scanner finds those blocks (ski
 strings, templates, heredocs and comments) and their attributes' expressions; plain
 literals (null, a bool, a number, a string without templates, lists and objects of
 those) it reads itself, and a block it cannot read so goes to python-hcl2, alone: the
-same answers as parsing the files with it (tests/unit/test_hclscan.py).
+same answers as parsing the files with it (tests/unit/test_hclscan.py), but for a
+number with an exponent, which python-hcl2 keeps as the text `${1e3}` and this reads as
+Terraform does, 1000.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class NotHCL(Exception):
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
-_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
+_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\r?\n")
 
 
 def sensitive_variables(sources: dict[str, str]) -> dict[str, Any]:
@@ -328,10 +330,15 @@ def _collection(text: str, i: int) -> tuple[Any, int]:
             if not isinstance(key, str) or key in pairs:
                 raise NotHCL("an object key twice, or not a string")
             pairs[key] = value
-        i = _skip_space(text, i, newlines=False)
-        if i < len(text) and (text[i] == "," or (text[i] == "\n" and not is_list)):
-            i += 1
-        elif i >= len(text) or text[i] != close:
+        on_line = _skip_space(text, i, newlines=False)
+        after = _skip_space(text, on_line)
+        if after < len(text) and text[after] == ",":
+            i = after + 1
+        elif after < len(text) and text[after] == close:
+            i = after
+        elif on_line < len(text) and text[on_line] == "\n" and not is_list:
+            i = on_line  # object items may be separated by line ends
+        else:
             raise NotHCL("a collection item is not followed by a separator")
 
 

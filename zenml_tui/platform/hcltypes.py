@@ -1,9 +1,10 @@
 """Terraform type constraints of the root module's variables, and conformance to them.
 
-`variables.tf` is read with python-hcl2 (imported lazily), which gives each `type` as
-expression text; this module parses that text (string, number, bool, any, map, list,
-set, tuple, object with optional attributes) and converts a value the way Terraform
-will, so a mismatch is reported against the layer that set the value, not by Terraform.
+`variables.tf` is read by the scanner of `variable` blocks (platform/hclscan.py;
+python-hcl2 only where it cannot), which gives each `type` as expression text; this
+module parses that text (string, number, bool, any, map, list, set, tuple, object with
+optional attributes) and converts a value the way Terraform will, so a mismatch is
+reported against the layer that set the value, not by Terraform.
 """
 
 from __future__ import annotations

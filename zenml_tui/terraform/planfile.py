@@ -213,16 +213,6 @@ def _undynamic(value: Any) -> Any:
     return value
 
 
-def _known(value: Any) -> bool:
-    if value is UNKNOWN:
-        return False
-    if isinstance(value, list):
-        return all(_known(v) for v in value)
-    if isinstance(value, dict):
-        return all(_known(v) for v in value.values())
-    return True
-
-
 def _omit_unknowns(value: Any) -> Any:
     """As `show -json` prints a value with unknowns: an unknown attribute left out, an
     unknown element null (element order is how the unknowns are matched)."""

@@ -168,6 +168,7 @@ class ZenMLApp(App[None]):
         self._quit_when_done = False  # quit once the running run has ended
         self._crash: BaseException | None = None
         self._panes_ready = False  # Plan, Runs and Server are mounted after the first frame
+        self._collecting = False  # this app started the collector (ui/gctune.py)
         self._deferred: list[tuple[Callable[..., None], tuple[Any, ...]]] = []  # asked before
         self._matrix: dict[str, EnvPlan] = {}  # plan --all: each environment's row
         self._pending_review: Choice | None = None  # a matrix cell, once its env is selected
@@ -337,6 +338,7 @@ class ZenMLApp(App[None]):
     def _tune_gc(self) -> None:
         """Garbage is collected in the pauses from now on (ui/gctune.py)."""
         COLLECTOR.start()
+        self._collecting = True
         self.set_interval(TICK_SECONDS, COLLECTOR.tick)
 
     async def on_event(self, event: events.Event) -> None:
@@ -345,7 +347,9 @@ class ZenMLApp(App[None]):
         await super().on_event(event)
 
     def on_unmount(self) -> None:
-        COLLECTOR.stop()  # the process may go on (tests, a headless caller)
+        if self._collecting:  # the process may go on (tests, a headless caller)
+            self._collecting = False
+            COLLECTOR.stop()
 
     # -- scope ------------------------------------------------------------------------------
     def fill_scope_tree(self) -> None:

@@ -52,10 +52,13 @@ class Collector:
         self.users += 1
 
     def stop(self) -> None:
-        """Back to CPython's automatic collection once the last app has closed."""
+        """Back to CPython's automatic collection once the last app has closed, with
+        what was frozen collectable again (a process that goes on, a test run, would
+        otherwise keep every app's cycles)."""
         if self.users > 0:
             self.users -= 1
             if self.users == 0:
+                gc.unfreeze()
                 gc.enable()
 
     def input_seen(self) -> None:

@@ -148,7 +148,7 @@ class ChangeList(QuietScrollSize, ScrollView, can_focus=True):
         self.rows.extend(rows)
         self._width = max(self._width, ACTION_WIDTH + max(cell_len(a) for _, a in rows))
         self.virtual_size = Size(self._width, len(self.rows))
-        self.refresh_lines(first - round(self.scroll_y), len(rows))
+        self.refresh_lines(first, len(rows))
         if first == 0:
             self.cursor_row = -1
             self.move_cursor(row=0)
@@ -166,8 +166,8 @@ class ChangeList(QuietScrollSize, ScrollView, can_focus=True):
         if row == self.cursor_row:
             return
         old, self.cursor_row = self.cursor_row, row
-        self.refresh_lines(old - round(self.scroll_y), 1)
-        self.refresh_lines(row - round(self.scroll_y), 1)
+        self.refresh_lines(old, 1)
+        self.refresh_lines(row, 1)
         self.scroll_to_region(Region(0, row, 1, 1), animate=False, immediate=True, x_axis=False)
         self.post_message(self.Highlighted(self, self.rows[row][1]))
 
@@ -233,8 +233,12 @@ class ChangeList(QuietScrollSize, ScrollView, can_focus=True):
 
     def on_focus(self) -> None:
         self._styles.clear()
-        self.refresh_lines(self.cursor_row - round(self.scroll_y), 1)
+        self.refresh_lines(
+            self.cursor_row, 1
+        )  # (a row of the list: ScrollView subtracts the scroll)
 
     def on_blur(self) -> None:
         self._styles.clear()
-        self.refresh_lines(self.cursor_row - round(self.scroll_y), 1)
+        self.refresh_lines(
+            self.cursor_row, 1
+        )  # (a row of the list: ScrollView subtracts the scroll)

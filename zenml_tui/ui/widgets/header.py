@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from zenml_tui.ui.widgets.shown import show
+from zenml_tui.ui.widgets.shown import update_if_changed
 
 COLORS = {
     "green": "black on green",
@@ -38,4 +38,4 @@ class TopBar(Static):
         if lock:
             text.append("   ")
             text.append(f" {lock} ", style="bold black on yellow")
-        show(self, text, layout=False)  # one row, as wide as the screen: no layout
+        update_if_changed(self, text, layout=False)  # one row, as wide as the screen: no layout

@@ -19,6 +19,7 @@ the editor's 45 lines and the screen's layout ~30 ms more (bench/tui.py). Here:
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from textual.cache import LRUCache
@@ -84,8 +85,11 @@ class ChunkedDocument(SyntaxAwareDocument):
 
 class WindowedHighlights(dict[int, list[Highlight]]):
     """A line's highlights, queried from the syntax tree with the window of lines it is
-    in when it is first asked for (as TextArea draws it), in the order of the query's
-    capture names; lines never drawn are never queried."""
+    in when it is first asked for (as TextArea draws it); lines never drawn are never
+    queried. Where two captures overlap (a block scalar's `|` is a string and a
+    delimiter), the later one in the query wins: TextArea applies them in the order their
+    names first occur in the whole document, which a window cannot know (a layer, a
+    mapping, draws the same either way; a document that starts with a list may differ)."""
 
     def __init__(self, document: SyntaxAwareDocument, query: Query | None) -> None:
         super().__init__()
@@ -175,7 +179,7 @@ class LayerEditor(QuietScrollSize, TextArea):
         document = self.document
         query = self._highlight_query if isinstance(document, SyntaxAwareDocument) else None
         if query is None or not isinstance(document, SyntaxAwareDocument):
-            self._highlights.clear()
+            self._highlights = defaultdict(list)  # plain text: nothing to highlight
         else:
             self._highlights = WindowedHighlights(document, query)
         if not self.is_mounted:

@@ -35,9 +35,15 @@ class QuietScrollSize(_Base):
         room = self.container_size
         if not self.is_mounted or not room:
             return  # the first layout sizes the scrollbars
-        # only a line as long as the view is wide (or longer) moves the horizontal
-        # scrollbar; the vertical one follows the number of lines
-        if size.height != before.height or max(size.width, before.width) >= room.width:
+        if size.height < before.height:
+            # rows went (a log cleared, a list filtered): what was drawn below the
+            # content's new end is drawn no more by anyone but a full repaint
+            self.refresh()
+        # the horizontal scrollbar depends on the width only where a line is about as
+        # long as the view is wide (less a vertical scrollbar); the vertical one follows
+        # the number of lines
+        wide = max(size.width, before.width) >= room.width - self.styles.scrollbar_size_vertical
+        if size.height != before.height or wide:
             self._scroll_update(size)
         if self.scroll_y > self.max_scroll_y:  # the content shrank under the view
             self.scroll_y = self.max_scroll_y

@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Static
 
 from zenml_tui.errors import ZenMLTUIError
 from zenml_tui.textsafe import line, middle, shorten
-from zenml_tui.ui.widgets.shown import content_key, show
+from zenml_tui.ui.widgets.shown import content_key, update_if_changed
 
 if TYPE_CHECKING:
     from zenml_tui.ops.connectors import Verification
@@ -101,7 +101,7 @@ class ServerPane(Vertical):
         if lock is not None:
             text = Text(line(f"state {lock.badge()}"), style="bold black on yellow")
             text.append(line(f"  lock {lock.id or '(no ID)'}"), style="yellow")
-            show(shown, text)
+            update_if_changed(shown, text)
 
     def show(self, report: StatusReport | None, problem: str, starting: bool = False) -> None:
         """The objects of `report`; without one what is wrong (`problem`), or that the
@@ -109,7 +109,7 @@ class ServerPane(Vertical):
         state = self.query_one("#server-state", Static)
         if report is None:
             shown = line(problem) if starting else f"server unavailable: {line(problem)} (retrying)"
-            show(state, Text(shown, style="bold yellow"))
+            update_if_changed(state, Text(shown, style="bold yellow"))
             return
         self.report = report
         self._fill(report)
@@ -130,7 +130,7 @@ class ServerPane(Vertical):
             f"ZenML {line(report.version)} at {line(report.url)}: {len(report.objects)} objects, "
         )
         text.append(f"{drifted} drifted", style="bold red" if drifted else "green")
-        show(state, text)
+        update_if_changed(state, text)
         rows: list[tuple[list[Text], str]] = []
         for obj in report.objects:
             managed = Text("managed", style="green") if obj.managed else Text("other", style="dim")
@@ -195,7 +195,7 @@ class ServerPane(Vertical):
         detail = self.query_one("#server-detail", Static)
         report, chosen = self.report, self.selected
         if report is None or chosen is None:
-            show(detail, "")
+            update_if_changed(detail, "")
             return
         out = Text()
         obj = next((o for o in report.objects if o.id == chosen), None)
@@ -231,7 +231,7 @@ class ServerPane(Vertical):
         ):
             out.append("i", style="bold")
             out.append(" adopt: describe it in the layers and import it with the next plan")
-        show(detail, out)
+        update_if_changed(detail, out)
 
     def action_repair(self, what: str) -> None:
         chosen = self.selected

@@ -24,7 +24,7 @@ def content_key(content: Text | str) -> Any:
     return content
 
 
-def show(widget: Static, content: Text | str, layout: bool = True) -> bool:
+def update_if_changed(widget: Static, content: Text | str, layout: bool = True) -> bool:
     """`widget.update(content)` unless it shows that already; True when it changed.
     `layout=False` for a widget whose size its content never changes."""
     key = content_key(content)
