@@ -205,6 +205,32 @@ async def keystrokes(platform: Path, edits: int = 60) -> None:
             )
 
 
+class Ticks:
+    """A 10 ms timer on the app's event loop: the gap before each tick is how long the
+    UI could not run, the largest gap in a span its worst stall there."""
+
+    def __init__(self, app) -> None:
+        self._gaps: list[tuple[float, float]] = []  # (tick, gap before it)
+        self._last: float | None = None  # the first tick only starts the count
+        self._timer = app.set_interval(0.01, self._tick)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self._last is not None:
+            self._gaps.append((now, now - self._last))
+        self._last = now
+
+    def largest(self, start: float = 0.0, end: float = float("inf")) -> float:
+        """The largest gap before a tick between `start` and `end` (perf_counter)."""
+        return max(g for t, g in self._gaps if start <= t <= end)
+
+    def clear(self) -> None:
+        self._gaps.clear()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+
 async def impact(platform: Path, rounds: int = 7) -> None:
     """Pause-to-impact: each round types three characters 60 ms apart at the end of a label of
     layers/env/local.yaml, then waits for the speculative impact of the new text."""
@@ -246,17 +272,9 @@ async def impact(platform: Path, rounds: int = 7) -> None:
             panel.call_after_refresh(lambda: shown.append(time.perf_counter()))
 
         pane.on_impact, panel.show_impact = on_impact, show_impact
-        gaps: list[tuple[float, float]] = []  # (tick, gap before it)
-        last = [time.perf_counter()]
-
-        def tick() -> None:
-            now = time.perf_counter()
-            gaps.append((now, now - last[0]))
-            last[0] = now
-
-        timer = app.set_interval(0.01, tick)
+        ticks = Ticks(app)
         await pilot.pause(6.0)  # the same app idle (a server poll included): the baseline
-        idle = max(g for _, g in gaps[1:])
+        idle = ticks.largest()
         editor = app.query_one("#editor", TextArea)
         at = editor.text.splitlines().index("    flavor: mlflow") + 1
         editor.insert("    labels: {tier: t}\n", (at, 0))
@@ -275,10 +293,10 @@ async def impact(platform: Path, rounds: int = 7) -> None:
                 await pilot.pause(0.005)
             start, end = asked[-1], shown[-1]
             times.append(end - start)
-            stalls.append(max(g for t, g in gaps if start <= t <= end + 0.01))
+            stalls.append(ticks.largest(start, end + 0.01))
             shares.append(terraform[-1])
             await pilot.pause(0.3)
-        timer.stop()
+        ticks.stop()
     Workdir.plan = plan
     times.sort()
     print(
@@ -467,20 +485,12 @@ async def review(root: Path, modules: Path, n: int, rounds: int) -> None:
                 pane.show = showing
                 app.action_tab("plan-tab")  # the tab drawn first: its first paint is no plan's
                 await pilot.pause(0.5)
-                gaps: list[tuple[float, float]] = []
-                last = [time.perf_counter()]
-
-                def tick() -> None:
-                    now = time.perf_counter()
-                    gaps.append((now, now - last[0]))
-                    last[0] = now
-
-                timer = app.set_interval(0.01, tick)
+                ticks = Ticks(app)
                 for _ in range(rounds):
                     await pilot.pause(1.0)
                     shown.clear()
                     plan_end.clear()
-                    gaps.clear()
+                    ticks.clear()
                     pressed = time.perf_counter()
                     await pilot.press("f5")
                     live = 0
@@ -504,10 +514,10 @@ async def review(root: Path, modules: Path, n: int, rounds: int) -> None:
                     note("terraform plan", end - plan_start[-1])
                     note("live rows", live)
                     note("usable", shown[-1] - end)
-                    note("plan stall", max(g for t, g in gaps if pressed <= t <= end))
-                    note("review stall", max(g for t, g in gaps if end <= t <= shown[-1] + 0.05))
+                    note("plan stall", ticks.largest(pressed, end))
+                    note("review stall", ticks.largest(end, shown[-1] + 0.05))
                     reader = pane.run.reader if pane.run is not None else "?"
-                gaps.clear()
+                ticks.clear()
                 app.query_one("#plan-search").value = "r[9"  # filter, then scroll through
                 await pilot.pause(0.1)
                 app.query_one("#plan-search").value = ""
@@ -517,8 +527,8 @@ async def review(root: Path, modules: Path, n: int, rounds: int) -> None:
                     await pilot.press("pagedown")
                 await pilot.press("end")
                 await pilot.pause(0.1)
-                browse_stall = max(g for _, g in gaps)
-                timer.stop()
+                browse_stall = ticks.largest()
+                ticks.stop()
     finally:
         Workdir.plan = plan
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 __all__ = ["NotHCL", "declared_variables", "sensitive_variables"]
@@ -57,26 +58,10 @@ def declared_variables(text: str, file: str = "") -> list[tuple[str, dict[str, s
     NotHCL for a file that does not parse."""
     out = []
     for name, body in _variable_blocks(text, file):
-        attrs: dict[str, str] = {}
-        i, end = 0, len(body)
-        while True:
-            i = _skip_space(body, i)
-            if i >= end:
-                break
-            word = _WORD.match(body, i)
-            if word is None:
-                raise NotHCL(f"{file}: unexpected {body[i]!r} in variable {name}")
-            i = _skip_space(body, word.end(), newlines=False)
-            while i < end and body[i] == '"':  # a labelled nested block
-                i = _skip_space(body, _string_end(body, i), newlines=False)
-            if i < end and body[i] == "{":
-                i = _nested_end(body, i + 1, "}")
-                continue
-            if i >= end or body[i] != "=":
-                raise NotHCL(f"{file}: unexpected {body[i : i + 1]!r} in variable {name}")
-            start = i + 1
-            i = _expression_end(body, start)
-            attrs[word.group()] = _without_comments(body[start:i]).strip()
+        attrs = {
+            word: _without_comments(body[start:stop]).strip()
+            for word, start, stop in _attributes(body, f"{file}: variable {name}", labelled=True)
+        }
         out.append((name, attrs))
     return out
 
@@ -238,36 +223,49 @@ def _expression_end(text: str, i: int) -> int:
 
 
 # -- a block's attributes ---------------------------------------------------------------
-def _plain_attributes(body: str) -> dict[str, Any] | None:
-    """`sensitive` and `default` of a block body when both are plain literals (or
-    absent), else None: the block goes to python-hcl2."""
-    attrs: dict[str, Any] = {}
+def _attributes(body: str, where: str, labelled: bool) -> Iterator[tuple[str, int, int]]:
+    """(name, start, end) of each attribute of a block's body, its expression being
+    `body[start:end]`; nested blocks are passed over (labelled ones only with
+    `labelled`). NotHCL for anything else."""
     i, end = 0, len(body)
     while True:
         i = _skip_space(body, i)
         if i >= end:
-            return attrs
+            return
         word = _WORD.match(body, i)
         if word is None:
-            return None
+            raise NotHCL(f"{where}: unexpected {body[i]!r}")
         i = _skip_space(body, word.end(), newlines=False)
-        if i >= end or body[i] not in "={":
-            return None  # a labelled nested block, or something unexpected
-        if body[i] == "{":  # a nested block (validation): not an attribute
+        while labelled and i < end and body[i] == '"':  # a labelled nested block
+            i = _skip_space(body, _string_end(body, i), newlines=False)
+        if i < end and body[i] == "{":  # a nested block (validation): not an attribute
             i = _nested_end(body, i + 1, "}")
             continue
+        if i >= end or body[i] != "=":
+            raise NotHCL(f"{where}: unexpected {body[i : i + 1]!r}")
         start = i + 1
         i = _expression_end(body, start)
-        if word.group() in ("sensitive", "default"):
-            try:
-                value, rest = _literal(body, _skip_space(body, start, newlines=False))
-            except NotHCL:
-                return None
-            if _skip_space(body, rest, newlines=False) != i:
+        yield word.group(), start, i
+
+
+def _plain_attributes(body: str) -> dict[str, Any] | None:
+    """`sensitive` and `default` of a block body when both are plain literals (or
+    absent), else None: the block goes to python-hcl2 (so does one with a labelled
+    nested block, or anything unexpected)."""
+    attrs: dict[str, Any] = {}
+    try:
+        for word, start, stop in _attributes(body, "", labelled=False):
+            if word not in ("sensitive", "default"):
+                continue
+            value, rest = _literal(body, _skip_space(body, start, newlines=False))
+            if _skip_space(body, rest, newlines=False) != stop:
                 return None  # more than a literal: an operator, a function call
-            if word.group() in attrs:
+            if word in attrs:
                 return None  # twice: python-hcl2 says what that means
-            attrs[word.group()] = value
+            attrs[word] = value
+    except NotHCL:
+        return None
+    return attrs
 
 
 def _literal(text: str, i: int) -> tuple[Any, int]:

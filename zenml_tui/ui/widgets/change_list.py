@@ -232,13 +232,13 @@ class ChangeList(QuietScrollSize, ScrollView, can_focus=True):
         return strip.crop_extend(scroll_x, scroll_x + width, line_style).simplify()
 
     def on_focus(self) -> None:
-        self._styles.clear()
-        self.refresh_lines(
-            self.cursor_row, 1
-        )  # (a row of the list: ScrollView subtracts the scroll)
+        self._restyle_cursor()
 
     def on_blur(self) -> None:
+        self._restyle_cursor()
+
+    def _restyle_cursor(self) -> None:
+        """The cursor's row is drawn as focused or not (a row of the list: ScrollView
+        subtracts the scroll)."""
         self._styles.clear()
-        self.refresh_lines(
-            self.cursor_row, 1
-        )  # (a row of the list: ScrollView subtracts the scroll)
+        self.refresh_lines(self.cursor_row, 1)

@@ -177,7 +177,7 @@ class LayerEditor(QuietScrollSize, TextArea):
         them when it added or removed lines, or the text is not a ChunkedDocument)."""
         self._edits += 1
         document = self.document
-        query = self._highlight_query if isinstance(document, SyntaxAwareDocument) else None
+        query = self._highlight_query
         if query is None or not isinstance(document, SyntaxAwareDocument):
             self._highlights = defaultdict(list)  # plain text: nothing to highlight
         else:
